@@ -1,0 +1,52 @@
+"""ReadyGrid: emergency-preparedness resource and drill manager."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+
+from app import audit, auth, db, errors
+from app.config import DEFAULTS, default_database_url, from_environment, secret_key
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(config: dict[str, Any] | None = None) -> APIFlask:
+    """Build the app: defaults, then READYGRID_* environment, then `config` overrides."""
+    app = APIFlask(__name__, title="ReadyGrid API", version="1.0",
+                   spec_path=f"{API_PREFIX}/openapi.json", docs_path=None,
+                   instance_path=str(Path.cwd() / "instance"))
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment())
+    app.config.update(config or {})
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(app.instance_path)
+    _openapi_settings(app)
+
+    db.init_app(app)
+    audit.install()
+    errors.register(app)
+    auth.init_app(app)
+
+    from app.api import register_api
+    register_api(app)
+
+    from app.cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _openapi_settings(app: APIFlask) -> None:
+    app.config["SECURITY_SCHEMES"] = {
+        "BearerAuth": {"type": "http", "scheme": "bearer",
+                       "description": "An API token from `readygrid tokens create` or "
+                                      "POST /api/v1/auth/token."},
+        "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+    }
+    app.config["INFO"] = {"description": "ReadyGrid: the emergency resource inventory of a "
+                                         "district. Errors are RFC 9457 problem details."}
+    app.config["VALIDATION_ERROR_STATUS_CODE"] = 422
+    app.config["AUTO_404_RESPONSE"] = True

@@ -1,0 +1,16 @@
+"""The JSON API under /api/v1: one blueprint per area of the domain."""
+from __future__ import annotations
+
+from apiflask import APIFlask
+
+
+def register_api(app: APIFlask) -> None:
+    from app.api import accounts, areas, catalogue, exchange, resources, stock
+
+    for module in (accounts, areas, catalogue, stock, resources, exchange):
+        app.register_blueprint(module.bp)
+
+    @app.spec_processor
+    def _secure(spec: dict) -> dict:  # type: ignore[type-arg]
+        spec["security"] = [{"BearerAuth": []}, {"SessionCookie": []}]
+        return spec

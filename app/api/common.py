@@ -1,0 +1,81 @@
+"""Shared pieces of the JSON API: pagination, sorting, search, envelopes, scope filters."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from apiflask import Schema, fields, validators
+from flask import current_app, g
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app import db
+from app.actor import Principal
+from app.errors import Forbidden, ValidationFailed
+from app.models import Area
+
+PROBLEM_RESPONSES = {
+    400: "Bad request (problem details)",
+    401: "Authentication required (problem details)",
+    403: "Outside your role or area (problem details)",
+}
+
+
+class ListQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=None, validate=validators.Range(min=1, max=500))
+    sort = fields.String(load_default=None, metadata={"description": "a field; '-' for desc"})
+    q = fields.String(load_default=None, validate=validators.Length(max=100),
+                      metadata={"description": "search in codes and names"})
+    area = fields.String(load_default=None, validate=validators.Length(max=32),
+                         metadata={"description": "only this area's subtree (code)"})
+
+
+def envelope(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A page of results: items plus page, per_page, total and pages."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "page": fields.Integer(), "per_page": fields.Integer(),
+        "total": fields.Integer(), "pages": fields.Integer(),
+    }, name=name)
+
+
+def principal() -> Principal:
+    return g.principal  # set by app.auth for every /api call
+
+
+def subtree_prefix(area_code: str | None) -> str:
+    """The path prefix to filter on: the caller's scope, narrowed to `area` if given."""
+    who = principal()
+    if not area_code:
+        return who.area_path
+    path = db.session().scalar(select(Area.path).where(Area.code == area_code))
+    if path is None:
+        raise ValidationFailed(f"No area with code '{area_code}'.", field="area")
+    if who.covers(path):
+        return path
+    if who.area_path.startswith(path):  # an ancestor of the caller's area: narrow to own scope
+        return who.area_path
+    raise Forbidden("That area is outside your responsibility.", field="area")
+
+
+def page_of(stmt: Select[Any], args: dict[str, Any],
+            sortable: dict[str, InstrumentedAttribute[Any]],
+            searchable: list[InstrumentedAttribute[Any]], default_sort: str) -> dict[str, Any]:
+    """Apply search, sort and pagination to a select of ORM rows; return the envelope."""
+    if args.get("q") and searchable:
+        like = f"%{args['q'].strip()}%"
+        stmt = stmt.where(or_(*[col.ilike(like) for col in searchable]))
+    sort = args.get("sort") or default_sort
+    column = sortable.get(sort.lstrip("-"))
+    if column is None:
+        raise ValidationFailed(f"Cannot sort by '{sort}'. Choose from: "
+                               f"{', '.join(sorted(sortable))}.", field="sort")
+    per_page = args.get("per_page") or current_app.config["PAGE_SIZE"]
+    session = db.session()
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    ordered = stmt.order_by(column.desc() if sort.startswith("-") else column.asc(),
+                            *[c for c in stmt.selected_columns if c.key == "id"][:1])
+    rows = session.scalars(ordered.limit(per_page).offset((args["page"] - 1) * per_page)).all()
+    return {"items": rows, "page": args["page"], "per_page": per_page, "total": total,
+            "pages": math.ceil(total / per_page) if total else 0}

@@ -1,0 +1,48 @@
+"""Authentication for every API call: a bearer token, or the signed-in browser session."""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+
+from app import db
+from app.actor import Principal, reset_actor, set_actor
+from app.errors import Unauthorized
+from app.models import User
+from app.services.users import principal_for_token, principal_of
+
+PUBLIC_ENDPOINTS = {"api.auth.issue_token", "static"}
+
+
+def authenticate() -> Principal | None:
+    """Who is calling, or None. Raises Unauthorized for a bad or expired token."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        return principal_for_token(db.session(), credentials.strip())
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = db.session().get(User, user_id)
+        if user is not None and user.active:
+            return principal_of(user)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _authenticate() -> None:
+        g.principal = None
+        g.actor_token = None
+        if not request.path.startswith("/api/") or request.endpoint in PUBLIC_ENDPOINTS:
+            return
+        principal = authenticate()
+        if principal is None:
+            raise Unauthorized("Sign in or send an API token.")
+        g.principal = principal
+        g.actor_token = set_actor(principal)
+
+    @app.teardown_request
+    def _forget(_exc: BaseException | None) -> None:
+        token = g.pop("actor_token", None)
+        if token is not None:
+            reset_actor(token)

@@ -1,0 +1,175 @@
+"""The `readygrid` command: a Flask CLI group calling the same services as the web."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import db
+from app.actor import reset_actor, set_actor, system_actor
+from app.errors import DomainError
+
+# Piped output (CI logs, `| less`) gets a wide fixed width instead of 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    from app import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
+                     add_version_option=False, help="ReadyGrid: emergency resources, drills "
+                     "and plans. 应急资源、演练与预案管理。")
+    cli.main(prog_name="readygrid")
+
+
+def command_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run as the CLI actor; domain errors exit 1 with one readable line."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        token = set_actor(system_actor())
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            err.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+            if getattr(exc, "errors", None) and kwargs.get("show_errors"):
+                for e in exc.errors:
+                    err.print(f"  row {e.get('row')}, {e.get('column')}: {e.get('message')}",
+                              highlight=False)
+            sys.exit(1)
+        finally:
+            reset_actor(token)
+
+    return run
+
+
+def register_cli(app: Flask) -> None:
+    from app import cli_data, cli_db
+
+    for group in (cli_db.db_group, cli_data.stock_group, cli_data.users_group,
+                  cli_data.tokens_group):
+        app.cli.add_command(group)
+    for cmd in (cli_data.demo, cli_data.import_cmd, cli_data.export_cmd, cli_data.seed, serve):
+        app.cli.add_command(cmd)
+    for name, lister in LISTERS.items():
+        group = click.Group(name, help=f"{name.capitalize()} of the district.")
+        group.add_command(_list_command(name, lister))
+        app.cli.add_command(group)
+
+
+# ---- listing tables -----------------------------------------------------------------------
+def _areas(level: str | None) -> list[dict[str, Any]]:
+    from app.models import Area
+    stmt = select(Area).options(selectinload(Area.parent)).order_by(Area.code)
+    if level:
+        stmt = stmt.where(Area.level == level)
+    return [{"code": a.code, "level": a.level.value, "name_zh": a.name_zh, "name_en": a.name_en,
+             "parent": a.parent.code if a.parent else "", "population": a.population,
+             "vulnerable": sum(a.vulnerable.values())} for a in db.session().scalars(stmt)]
+
+
+def _depots(_level: str | None) -> list[dict[str, Any]]:
+    from app.models import Depot, StockLot
+    from sqlalchemy import func
+    lots = dict(db.session().execute(select(StockLot.depot_id, func.count())
+                                     .where(StockLot.on_hand > 0)
+                                     .group_by(StockLot.depot_id)).all())
+    return [{"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "area": d.area.code,
+             "lots": lots.get(d.id, 0), "contact": f"{d.contact_name} {d.contact_phone}".strip()}
+            for d in db.session().scalars(select(Depot).options(selectinload(Depot.area))
+                                          .order_by(Depot.code))]
+
+
+def _shelters(_level: str | None) -> list[dict[str, Any]]:
+    from app.models import Shelter
+    return [{"code": s.code, "name_zh": s.name_zh, "area": s.area.code,
+             "class": s.duration_class.value, "grade": s.grade.value, "capacity": s.capacity,
+             "occupancy": s.occupancy, "status": s.status.value,
+             "facilities": ",".join(s.facilities)}
+            for s in db.session().scalars(select(Shelter).options(selectinload(Shelter.area))
+                                          .order_by(Shelter.code))]
+
+
+def _teams(_level: str | None) -> list[dict[str, Any]]:
+    from app.models import Team
+    return [{"code": t.code, "name_zh": t.name_zh, "kind": t.kind.value,
+             "speciality": t.speciality.value, "area": t.home_area.code,
+             "members": len(t.members), "availability": t.availability.value}
+            for t in db.session().scalars(select(Team).options(
+                selectinload(Team.home_area), selectinload(Team.members)).order_by(Team.code))]
+
+
+LISTERS: dict[str, Callable[[str | None], list[dict[str, Any]]]] = {
+    "areas": _areas, "depots": _depots, "shelters": _shelters, "teams": _teams}
+
+
+def _list_command(name: str, lister: Callable[[str | None], list[dict[str, Any]]]) -> click.Command:
+    @click.command("list", help=f"List {name}: a table whose first column is the code.")
+    @click.option("--level", type=click.Choice(["district", "street", "community", "grid"]),
+                  help="Only areas of this level (areas only).")
+    @click.option("--json", "as_json", is_flag=True, help="JSON for machines.")
+    @with_appcontext
+    @command_errors
+    def run(level: str | None, as_json: bool) -> None:
+        if level and name != "areas":
+            raise click.UsageError("--level applies to 'areas list' only.")
+        rows = lister(level)
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            print_table(rows, f"{name} ({len(rows)})")
+
+    return run
+
+
+def print_table(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for key in rows[0].keys() if rows else ["code"]:
+        table.add_column(key, justify="right" if rows and isinstance(rows[0][key], int)
+                         else "left", no_wrap=key == "code")
+    for row in rows:
+        table.add_row(*[str(v) for v in row.values()])
+    out.print(table)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the web app and API under gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {"bind": f"{host}:{port}", "workers": workers,
+                               "threads": threads, "accesslog": "-"}.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    out.print(f"ReadyGrid on http://{host}:{port}/  (database: "
+              f"{db.engine().url.render_as_string(hide_password=True)})")
+    _Server().run()
+
+
+def path_arg(path: str) -> Path:
+    return Path(path)

@@ -1,0 +1,59 @@
+"""Settings: defaults, then READYGRID_* environment variables, then explicit overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "SECRET_KEY": None,
+    "PAGE_SIZE": 50,
+    "MAX_PAGE_SIZE": 500,
+    "EXPIRY_WARNING_DAYS": 30,
+    "TOKEN_TTL_DAYS": 90,
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SQL_ECHO": False,
+}
+
+_INT_KEYS = {"PAGE_SIZE", "MAX_PAGE_SIZE", "EXPIRY_WARNING_DAYS", "TOKEN_TTL_DAYS",
+             "MAX_CONTENT_LENGTH"}
+_BOOL_KEYS = {"SQL_ECHO", "SESSION_COOKIE_SECURE"}
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read READYGRID_<KEY> variables, converting numbers and booleans."""
+    environ = dict(os.environ if environ is None else environ)
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("READYGRID_"):
+            continue
+        key = name.removeprefix("READYGRID_")
+        if key in _INT_KEYS:
+            out[key] = int(raw)
+        elif key in _BOOL_KEYS:
+            out[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            out[key] = raw
+    return out
+
+
+def default_database_url(instance_path: str) -> str:
+    """The embedded default: a SQLite file in the Flask instance folder."""
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'readygrid.sqlite'}"
+
+
+def secret_key(instance_path: str) -> str:
+    """A per-installation random key kept in the instance folder (never committed)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,289 @@
+"""Controlled vocabularies, with bilingual labels for pages, CSV headers and PDFs."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Enum as SAEnum
+
+
+class Labelled(StrEnum):
+    """A StrEnum whose members carry (zh, en) labels in the class's LABELS map."""
+
+    @classmethod
+    def labels(cls) -> dict[str, tuple[str, str]]:
+        return getattr(cls, "_labels", {})
+
+    def label(self, lang: str = "zh") -> str:
+        zh, en = type(self).labels().get(self.value, (self.value, self.value))
+        return zh if lang.startswith("zh") else en
+
+    @classmethod
+    def parse(cls, raw: str) -> Labelled:
+        """Accept the code, the English or the Chinese label (CSV imports use all three)."""
+        text = raw.strip()
+        for member in cls:
+            zh, en = cls.labels().get(member.value, (member.value, member.value))
+            if text.lower() in {member.value, en.lower()} or text == zh:
+                return member
+        raise ValueError(f"'{raw}' is not one of: {', '.join(m.value for m in cls)}")
+
+
+def _with_labels(cls: type[Labelled], labels: dict[str, tuple[str, str]]) -> type[Labelled]:
+    cls._labels = labels  # type: ignore[attr-defined]
+    return cls
+
+
+class AreaLevel(Labelled):
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+    GRID = "grid"
+
+
+_with_labels(AreaLevel, {"district": ("区", "District"), "street": ("街道", "Street"),
+                         "community": ("社区", "Community"), "grid": ("网格", "Grid")})
+LEVEL_ORDER = [AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID]
+
+
+class ItemCategory(Labelled):
+    WATER_FOOD = "water_food"
+    SHELTER_BEDDING = "shelter_bedding"
+    MEDICAL = "medical"
+    POWER_COMMS = "power_comms"
+    RESCUE_TOOLS = "rescue_tools"
+    HYGIENE = "hygiene"
+
+
+_with_labels(ItemCategory, {
+    "water_food": ("饮水食品", "Water & food"),
+    "shelter_bedding": ("安置被装", "Shelter & bedding"),
+    "medical": ("医疗救护", "Medical"),
+    "power_comms": ("电力照明通信", "Power, lighting & comms"),
+    "rescue_tools": ("抢险救援工具", "Rescue tools"),
+    "hygiene": ("卫生用品", "Hygiene"),
+})
+
+
+class ReserveMode(Labelled):
+    PHYSICAL = "physical"
+    AGREEMENT = "agreement"
+    CAPACITY = "capacity"
+
+
+_with_labels(ReserveMode, {"physical": ("实物储备", "Physical stock"),
+                           "agreement": ("协议储备", "Agreement stock"),
+                           "capacity": ("产能储备", "Production capacity")})
+
+
+class NormBasis(Labelled):
+    PERSON = "person"
+    HOUSEHOLD = "household"
+    PEOPLE_N = "people_n"
+
+
+_with_labels(NormBasis, {"person": ("每人", "per person"), "household": ("每户", "per household"),
+                         "people_n": ("每N人", "per N people")})
+
+
+class NormPeriod(Labelled):
+    DAY = "day"
+    MONTH = "month"
+    EVENT = "event"
+
+
+_with_labels(NormPeriod, {"day": ("每天", "per day"), "month": ("每月", "per month"),
+                          "event": ("每次事件", "per event")})
+
+
+class PopulationGroup(Labelled):
+    ALL = "all"
+    ELDERLY_ALONE = "elderly_alone"
+    DISABLED = "disabled"
+    INFANTS = "infants"
+    PREGNANT = "pregnant"
+    CHRONICALLY_ILL = "chronically_ill"
+
+
+_with_labels(PopulationGroup, {
+    "all": ("全体居民", "All residents"),
+    "elderly_alone": ("独居老人", "Elderly living alone"),
+    "disabled": ("残疾或卧床", "Disabled or bedridden"),
+    "infants": ("3岁以下婴幼儿", "Infants under 3"),
+    "pregnant": ("孕妇", "Pregnant women"),
+    "chronically_ill": ("慢性病患者", "Chronically ill"),
+})
+VULNERABLE_GROUPS = [g for g in PopulationGroup if g is not PopulationGroup.ALL]
+
+
+class SourceStatus(Labelled):
+    VERIFIED = "verified"
+    SECONDARY = "secondary"
+    UNVERIFIED = "unverified"
+
+
+_with_labels(SourceStatus, {"verified": ("已核实原文", "Verified in primary text"),
+                            "secondary": ("二手来源", "Secondary source"),
+                            "unverified": ("未核实", "Unverified")})
+
+
+class LedgerKind(Labelled):
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    ADJUSTMENT = "adjustment"
+    WRITE_OFF = "write_off"
+    RESERVATION = "reservation"
+    RELEASE = "release"
+
+
+_with_labels(LedgerKind, {
+    "receipt": ("入库", "Receipt"), "issue": ("出库", "Issue"),
+    "transfer_out": ("调出", "Transfer out"), "transfer_in": ("调入", "Transfer in"),
+    "adjustment": ("盘点调整", "Adjustment"), "write_off": ("过期报废", "Expiry write-off"),
+    "reservation": ("预留", "Reservation"), "release": ("释放预留", "Release"),
+})
+
+
+class ShelterDuration(Labelled):
+    EMERGENCY = "emergency"
+    SHORT = "short"
+    LONG = "long"
+
+
+_with_labels(ShelterDuration, {"emergency": ("紧急", "Emergency"), "short": ("短期", "Short-term"),
+                               "long": ("长期", "Long-term")})
+
+
+class ShelterGrade(Labelled):
+    COMMUNITY = "community"
+    STREET = "street"
+    COUNTY = "county"
+    CITY = "city"
+    PROVINCE = "province"
+
+
+_with_labels(ShelterGrade, {"community": ("社区级", "Community"), "street": ("街道级", "Street"),
+                            "county": ("县级", "County"), "city": ("市级", "City"),
+                            "province": ("省级", "Province")})
+
+
+class ShelterStatus(Labelled):
+    READY = "ready"
+    OPEN = "open"
+    FULL = "full"
+    CLOSED = "closed"
+
+
+_with_labels(ShelterStatus, {"ready": ("待启用", "Ready"), "open": ("开放", "Open"),
+                             "full": ("已满", "Full"), "closed": ("关闭", "Closed")})
+
+
+class Facility(Labelled):
+    WATER = "water"
+    POWER = "power"
+    GENERATOR = "generator"
+    LIGHTING = "lighting"
+    TOILETS = "toilets"
+    MEDICAL = "medical"
+    KITCHEN = "kitchen"
+    WHEELCHAIR = "wheelchair"
+
+
+_with_labels(Facility, {"water": ("供水", "Water"), "power": ("供电", "Power"),
+                        "generator": ("发电机", "Generator"), "lighting": ("照明", "Lighting"),
+                        "toilets": ("厕所", "Toilets"), "medical": ("医疗点", "Medical point"),
+                        "kitchen": ("厨房", "Kitchen"),
+                        "wheelchair": ("无障碍通道", "Wheelchair access")})
+
+
+class TeamKind(Labelled):
+    COMMAND = "command"
+    RESCUE = "rescue"
+    VOLUNTEER = "volunteer"
+
+
+_with_labels(TeamKind, {"command": ("领导小组", "Leadership / command"),
+                        "rescue": ("专业救援队", "Professional rescue"),
+                        "volunteer": ("志愿者队伍", "Volunteers")})
+
+
+class Speciality(Labelled):
+    GENERAL = "general"
+    FIRE = "fire"
+    MEDICAL = "medical"
+    ENGINEERING = "engineering"
+    WATER_RESCUE = "water_rescue"
+    SEARCH_RESCUE = "search_rescue"
+    HAZMAT = "hazmat"
+    COMMS = "comms"
+    LOGISTICS = "logistics"
+
+
+_with_labels(Speciality, {
+    "general": ("综合", "General"), "fire": ("消防", "Fire"), "medical": ("医疗", "Medical"),
+    "engineering": ("工程抢险", "Engineering"), "water_rescue": ("水上救援", "Water rescue"),
+    "search_rescue": ("搜救", "Search & rescue"), "hazmat": ("危化品", "Hazmat"),
+    "comms": ("通信保障", "Communications"), "logistics": ("后勤保障", "Logistics"),
+})
+
+
+class Availability(Labelled):
+    AVAILABLE = "available"
+    LIMITED = "limited"
+    UNAVAILABLE = "unavailable"
+
+
+_with_labels(Availability, {"available": ("可调用", "Available"), "limited": ("部分可用", "Limited"),
+                            "unavailable": ("不可用", "Unavailable")})
+
+
+class MobilisationScope(Labelled):
+    INCIDENT_AREA = "incident_area"
+    STREET = "street"
+    DISTRICT = "district"
+
+
+_with_labels(MobilisationScope, {"incident_area": ("事发区域", "Incident area"),
+                                 "street": ("所在街道", "Street of the incident"),
+                                 "district": ("全区", "Whole district")})
+
+
+class Role(Labelled):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    COMMUNITY_STAFF = "community_staff"
+    OFFICIAL = "official"
+
+
+_with_labels(Role, {"admin": ("系统管理员", "Administrator"),
+                    "coordinator": ("应急协调员", "Emergency coordinator"),
+                    "community_staff": ("社区工作人员", "Community staff"),
+                    "official": ("领导/官员", "Official")})
+
+
+class Hazard(Labelled):
+    FLOOD = "flood"
+    TYPHOON = "typhoon"
+    RAINSTORM = "rainstorm"
+    EARTHQUAKE = "earthquake"
+    FIRE = "fire"
+    LANDSLIDE = "landslide"
+    HAZMAT = "hazmat"
+    HEATWAVE = "heatwave"
+    EPIDEMIC = "epidemic"
+
+
+_with_labels(Hazard, {
+    "flood": ("洪涝", "Flood"), "typhoon": ("台风", "Typhoon"), "rainstorm": ("暴雨", "Rainstorm"),
+    "earthquake": ("地震", "Earthquake"), "fire": ("火灾", "Fire"),
+    "landslide": ("地质灾害", "Landslide"), "hazmat": ("危化品事故", "Hazardous chemicals"),
+    "heatwave": ("高温", "Heatwave"), "epidemic": ("公共卫生事件", "Epidemic"),
+})
+
+
+def db_enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint, storing the values."""
+    return SAEnum(enum_cls, name=name, native_enum=False, create_constraint=True,
+                  values_callable=lambda e: [m.value for m in e], validate_strings=True,
+                  length=32)

@@ -1,0 +1,34 @@
+"""Who may change what: roles as data, checked by every writing service."""
+from __future__ import annotations
+
+from app.errors import Forbidden
+from app.models.enums import Role
+from app.services.lookup import actor
+
+A, C, S, O = Role.ADMIN, Role.COORDINATOR, Role.COMMUNITY_STAFF, Role.OFFICIAL
+
+WRITERS: dict[str, frozenset[Role]] = {
+    "areas": frozenset({A, C}),
+    "items": frozenset({A, C}),
+    "norms": frozenset({A, C}),
+    "depots": frozenset({A, C}),
+    "stock": frozenset({A, C, S}),
+    "shelters": frozenset({A, C, S}),
+    "occupancy": frozenset({A, C, S}),
+    "teams": frozenset({A, C, S}),
+    "levels": frozenset({A, C}),
+    "users": frozenset({A}),
+    "import": frozenset({A, C, S}),
+}
+AUDIT_READERS = frozenset({A, C, O})
+
+
+def require_writer(domain: str) -> None:
+    """Refuse a change from a role that may not make it."""
+    who = actor()
+    if who.role not in WRITERS[domain]:
+        raise Forbidden(f"Your role ({who.role.label('en')}) cannot change {domain}.")
+
+
+def can_write(role: Role, domain: str) -> bool:
+    return role in WRITERS[domain]

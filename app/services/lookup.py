@@ -1,0 +1,60 @@
+"""Find records by their public code, with scope checks; shared by every service."""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.actor import Principal, current_actor
+from app.errors import Forbidden, NotFound
+from app.models import Area, Depot, Item, Shelter, Team
+
+T = TypeVar("T")
+
+_NOUNS = {Area: "area", Depot: "depot", Item: "item", Shelter: "shelter", Team: "team"}
+
+
+def by_code(session: Session, model: type[T], code: str, field: str | None = None) -> T:
+    """Load a record by code or raise NotFound naming the field."""
+    obj = session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
+    if obj is None:
+        noun = _NOUNS.get(model, model.__name__.lower())
+        raise NotFound(f"No {noun} with code '{code}'.", field=field or noun)
+    return obj
+
+
+def actor() -> Principal:
+    principal = current_actor()
+    if principal is None:  # services are only reached through an authenticated entry point
+        raise Forbidden("No authenticated actor.")
+    return principal
+
+
+def area_path_of(obj: Any) -> str:
+    """The materialised path of the area a record belongs to."""
+    if isinstance(obj, Area):
+        return obj.path
+    for attr in ("area", "home_area", "district"):
+        area = getattr(obj, attr, None)
+        if area is not None:
+            return area.path
+    if hasattr(obj, "depot"):
+        return obj.depot.area.path
+    if hasattr(obj, "team"):
+        return obj.team.home_area.path
+    raise TypeError(f"{type(obj).__name__} has no area")
+
+
+def ensure_in_scope(obj: Any, field: str | None = None) -> None:
+    """Refuse records outside the acting user's area subtree (403, never a leak of data)."""
+    principal = actor()
+    if not principal.covers(area_path_of(obj)):
+        raise Forbidden("This record belongs to an area outside your responsibility.",
+                        field=field)
+
+
+def scoped_by_code(session: Session, model: type[T], code: str, field: str | None = None) -> T:
+    obj = by_code(session, model, code, field)
+    ensure_in_scope(obj, field)
+    return obj

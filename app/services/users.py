@@ -1,0 +1,145 @@
+"""Users, password hashing (Argon2id) and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.actor import Principal
+from app.db import unit_of_work, utcnow
+from app.errors import Unauthorized, ValidationFailed
+from app.models import ApiToken, Area, User
+from app.models.enums import Role
+from app.services import records
+from app.services.access import require_writer
+from app.services.lookup import by_code, ensure_in_scope
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "rg_"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"A password has at least {MIN_PASSWORD} characters.",
+                               field="password")
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(user.id, user.username, user.role, user.area_id, user.area.path)
+
+
+def create_user(session: Session, data: dict[str, Any]) -> User:
+    """Create a user scoped to an area subtree (inside the creator's own)."""
+    require_writer("users")
+    data = dict(data)
+    with unit_of_work(session):
+        area = by_code(session, Area, data.pop("area"), "area")
+        ensure_in_scope(area, "area")
+        if session.scalar(select(User.id).where(User.username == data["username"])):
+            from app.errors import Conflict
+            raise Conflict(f"User '{data['username']}' already exists.", field="username")
+        user = User(area_id=area.id, password_hash=hash_password(data.pop("password")),
+                    role=Role(data.pop("role")), **data)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        from app.errors import NotFound
+        raise NotFound(f"No user '{username}'.", field="username")
+    ensure_in_scope(user)
+    return user
+
+
+def update_user(session: Session, username: str, data: dict[str, Any]) -> User:
+    require_writer("users")
+    data = dict(data)
+    with unit_of_work(session):
+        user = _user(session, username)
+        if "password" in data:
+            user.password_hash = hash_password(data.pop("password"))
+        if "area" in data:
+            area = by_code(session, Area, data.pop("area"), "area")
+            ensure_in_scope(area, "area")
+            user.area_id = area.id
+        if "role" in data:
+            user.role = Role(data.pop("role"))
+        for key, value in data.items():
+            setattr(user, key, value)
+        session.flush()
+    return user
+
+
+def issue_token(session: Session, username: str, name: str,
+                ttl_days: int | None = 90) -> tuple[str, ApiToken]:
+    """Create a bearer token; the clear text is returned once and never stored."""
+    with unit_of_work(session):
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            from app.errors import NotFound
+            raise NotFound(f"No user '{username}'.", field="username")
+        clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(user_id=user.id, name=name, prefix=clear[:10],
+                         token_hash=hashlib.sha256(clear.encode()).hexdigest(),
+                         expires_at=utcnow() + timedelta(days=ttl_days) if ttl_days else None)
+        session.add(token)
+    return clear, token
+
+
+def principal_for_token(session: Session, clear: str) -> Principal:
+    """Resolve a bearer token, or raise Unauthorized (expired, revoked or unknown)."""
+    digest = hashlib.sha256(clear.encode()).hexdigest()
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        raise Unauthorized("The API token is not valid.")
+    if token.expires_at is not None and token.expires_at < now:
+        raise Unauthorized("The API token has expired; create a new one.")
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        with unit_of_work(session):  # coarse, so reads do not write on every call
+            token.last_used_at = now
+    return principal_of(token.user)
+
+
+def login(session: Session, username: str, password: str) -> User:
+    """Check a password, counting failures and locking the account for a while after five."""
+    user = session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is None or not user.active:
+        _hasher.hash(password or "x")  # same cost as a real check: no user enumeration by time
+        raise Unauthorized("Unknown user name or wrong password.")
+    if user.locked_until is not None and user.locked_until > now:
+        raise Unauthorized("Too many failed sign-ins; try again in a few minutes.")
+    with unit_of_work(session):
+        if not check_password(user, password):
+            user.failed_logins += 1
+            if user.failed_logins >= 5:
+                user.locked_until = now + timedelta(minutes=2 ** min(user.failed_logins - 5, 6))
+            ok = False
+        else:
+            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            ok = True
+    if not ok:
+        raise Unauthorized("Unknown user name or wrong password.")
+    return user
+
+
+USER = records.Resource(User, "users", "user", refs={"area": (Area, "area_id")})
