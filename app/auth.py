@@ -9,7 +9,7 @@ from app.errors import Unauthorized
 from app.models import User
 from app.services.users import principal_for_token, principal_of
 
-PUBLIC_ENDPOINTS = {"api.auth.issue_token", "static"}
+PUBLIC_ENDPOINTS = {"auth.issue_token", "static"}
 
 
 def authenticate() -> Principal | None:

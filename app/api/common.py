@@ -34,10 +34,15 @@ class ListQuery(Schema):
 def envelope(item_schema: type[Schema], name: str) -> type[Schema]:
     """A page of results: items plus page, per_page, total and pages."""
     return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)),
+        "items": fields.List(fields.Nested(nested(item_schema))),
         "page": fields.Integer(), "per_page": fields.Integer(),
         "total": fields.Integer(), "pages": fields.Integer(),
     }, name=name)
+
+
+def nested(schema: type[Schema]) -> type[Schema]:
+    """A subclass for nesting: APIFlask and apispec must not register one class twice."""
+    return type(f"{schema.__name__}Item", (schema,), {})
 
 
 def principal() -> Principal:

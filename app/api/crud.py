@@ -14,7 +14,7 @@ from app.services.lookup import by_code, ensure_in_scope
 
 
 def code_routes(bp: APIBlueprint, res: records.Resource, path: str, *, schema_in: type[Schema],
-                schema_patch: type[Schema], schema_out: type[Schema],
+                schema_patch: Schema | type[Schema], schema_out: type[Schema],
                 create: Callable[[dict[str, Any]], Any] | None = None,
                 update: Callable[[str, dict[str, Any]], Any] | None = None,
                 delete: Callable[[str], None] | None = None) -> None:

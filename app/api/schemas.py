@@ -118,9 +118,7 @@ class ItemIn(Schema):
     min_per_depot = count(load_default=0)
 
 
-class ItemPatch(ItemIn):
-    class Meta:
-        partial = True
+ItemPatch = ItemIn(partial=True)  # PATCH: every field optional
 
 
 class ItemOut(Schema):
@@ -157,9 +155,7 @@ class NormIn(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class NormPatch(NormIn):
-    class Meta:
-        partial = True
+NormPatch = NormIn(partial=True)  # PATCH: every field optional
 
 
 class NormOut(Schema):
@@ -191,9 +187,7 @@ class DepotIn(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class DepotPatch(DepotIn):
-    class Meta:
-        partial = True
+DepotPatch = DepotIn(partial=True)  # PATCH: every field optional
 
 
 class DepotOut(Schema):
@@ -342,13 +336,17 @@ class MovementOut(Schema):
     ledger_id = fields.Integer()
 
 
+class MovementItem(MovementOut):
+    """MovementOut when nested (registered once in the OpenAPI document)."""
+
+
 class MovementsOut(Schema):
-    movements = fields.List(fields.Nested(MovementOut))
+    movements = fields.List(fields.Nested(MovementItem))
 
 
 class TransferOut(Schema):
-    out = fields.List(fields.Nested(MovementOut))
-    in_ = fields.List(fields.Nested(MovementOut), data_key="in", attribute="in")
+    out = fields.List(fields.Nested(MovementItem))
+    in_ = fields.List(fields.Nested(MovementItem), data_key="in", attribute="in")
 
 
 class SummaryQuery(Schema):
@@ -413,9 +411,7 @@ class ShelterIn(Schema):
     contact_phone = fields.String(load_default="", validate=validators.Length(max=40))
 
 
-class ShelterPatch(ShelterIn):
-    class Meta:
-        partial = True
+ShelterPatch = ShelterIn(partial=True)  # PATCH: every field optional
 
 
 class ShelterOut(Schema):
@@ -465,9 +461,7 @@ class MemberIn(Schema):
     qualifications = fields.List(fields.Nested(QualificationIO), load_default=list)
 
 
-class MemberPatch(MemberIn):
-    class Meta:
-        partial = True
+MemberPatch = MemberIn(partial=True)  # PATCH: every field optional
 
 
 class MemberOut(Schema):
@@ -494,9 +488,7 @@ class TeamIn(Schema):
     contact_phone = fields.String(load_default="", validate=validators.Length(max=40))
 
 
-class TeamPatch(TeamIn):
-    class Meta:
-        partial = True
+TeamPatch = TeamIn(partial=True)  # PATCH: every field optional
 
 
 class TeamOut(Schema):
@@ -514,8 +506,12 @@ class TeamOut(Schema):
     member_count = fields.Function(lambda t: len(t.members))
 
 
+class MemberItem(MemberOut):
+    """MemberOut when nested."""
+
+
 class TeamDetailOut(TeamOut):
-    members = fields.List(fields.Nested(MemberOut))
+    members = fields.List(fields.Nested(MemberItem))
 
 
 class TeamQuery(Schema):
@@ -567,8 +563,12 @@ class LevelOut(Schema):
     checklist = fields.List(fields.Nested(ChecklistIO))
 
 
+class LevelItem(LevelOut):
+    """LevelOut when nested."""
+
+
 class LevelsOut(Schema):
-    items = fields.List(fields.Nested(LevelOut))
+    items = fields.List(fields.Nested(LevelItem))
 
 
 # ---- users, tokens, audit ----------------------------------------------------------------
@@ -584,9 +584,7 @@ class UserIn(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class UserPatch(UserIn):
-    class Meta:
-        partial = True
+UserPatch = UserIn(partial=True)  # PATCH: every field optional
 
 
 class UserOut(Schema):

@@ -310,7 +310,8 @@ def release(session: Session, *, reference: str, reason: str = "") -> list[Movem
     """Release everything still reserved under a reference."""
     outstanding = outstanding_reservations(session, reference)
     if not outstanding:
-        raise NotFound(f"Nothing is reserved under '{reference}'.", field="reference")
+        raise Conflict(f"Nothing is reserved under '{reference}' (never reserved, or already "
+                       "issued or released).", field="reference")
     moves = []
     for lot_id, qty in outstanding.items():
         lot = _scoped_lot(session, lot_id)
@@ -324,7 +325,8 @@ def issue_reserved(session: Session, *, reference: str, reason: str = "") -> lis
     """Issue exactly what is reserved under a reference (a dispatch delivered)."""
     outstanding = outstanding_reservations(session, reference)
     if not outstanding:
-        raise NotFound(f"Nothing is reserved under '{reference}'.", field="reference")
+        raise Conflict(f"Nothing is reserved under '{reference}' (never reserved, or already "
+                       "issued or released).", field="reference")
     moves = []
     for lot_id, qty in outstanding.items():
         lot = _scoped_lot(session, lot_id)

@@ -1,0 +1,120 @@
+"""Fixtures: one migrated database per test run, reset per test, on SQLite or PostgreSQL.
+
+Set READYGRID_TEST_DATABASE_URL to a PostgreSQL URL to run the whole suite there; without it
+the suite runs on SQLite files. Either way the schema comes from the Alembic migrations.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app, db
+from app.actor import reset_actor, set_actor, system_actor
+from app.cli_db import upgrade
+
+PG_URL = os.environ.get("READYGRID_TEST_DATABASE_URL", "")
+ON_POSTGRES = PG_URL.startswith("postgresql")
+
+
+def pg_recreate(url: str) -> None:
+    """Drop and create the database named in a PostgreSQL URL."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database upgraded to head once per run: a template file, or the PostgreSQL DB."""
+    if ON_POSTGRES:
+        pg_recreate(PG_URL)
+        upgrade(PG_URL)
+        return PG_URL
+    template = tmp_path_factory.mktemp("template") / "template.sqlite"
+    upgrade(f"sqlite:///{template}")
+    return str(template)
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated: str, tmp_path: Path) -> str:
+    """A clean, migrated database for one test."""
+    if ON_POSTGRES:
+        _truncate_all(migrated)
+        return migrated
+    target = tmp_path / "readygrid.sqlite"
+    shutil.copyfile(migrated, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    application = create_app({"DATABASE_URL": database_url, "TESTING": True,
+                              "SECRET_KEY": "test-secret"})
+    yield application
+    application.extensions["readygrid.engine"].dispose()
+
+
+@pytest.fixture
+def ctx(app: Any) -> Iterator[Any]:
+    """An app context acting as the CLI/system actor, for calling services directly."""
+    with app.app_context():
+        token = set_actor(system_actor("test"))
+        yield db.session()
+        reset_actor(token)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app: Any) -> dict[str, int]:
+    """The small demo district (2 streets, 4 communities, 8 grids) with its four users."""
+    from app.demo import build
+
+    with app.app_context():
+        token = set_actor(system_actor("test"))
+        session = db.session()
+        counts = build(session, "small", seed=3)
+        session.commit()
+        reset_actor(token)
+    return counts
+
+
+@pytest.fixture
+def auth(app: Any) -> Any:
+    """auth('staff') -> headers with a fresh bearer token for that user."""
+    from app.services.users import issue_token
+
+    cache: dict[str, dict[str, str]] = {}
+
+    def headers(username: str) -> dict[str, str]:
+        if username not in cache:
+            with app.app_context():
+                clear, _ = issue_token(db.session(), username, "test")
+            cache[username] = {"Authorization": f"Bearer {clear}"}
+        return cache[username]
+
+    return headers
