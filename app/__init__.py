@@ -36,7 +36,26 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     from app.cli import register_cli
     register_cli(app)
+    _service_routes(app)
     return app
+
+
+def _service_routes(app: APIFlask) -> None:
+    @app.get("/")
+    @app.doc(hide=True)
+    def index() -> dict[str, str]:
+        """Where things are (the bilingual web pages arrive with the web issue)."""
+        return {"service": "ReadyGrid", "api": API_PREFIX,
+                "openapi": f"{API_PREFIX}/openapi.json",
+                "sign_in": f"POST {API_PREFIX}/auth/token"}
+
+    @app.get("/healthz")
+    @app.doc(hide=True)
+    def healthz() -> dict[str, str]:
+        """Liveness for a load balancer: the database answers. Reveals no data."""
+        from sqlalchemy import text
+        db.session().execute(text("SELECT 1"))
+        return {"status": "ok"}
 
 
 def _openapi_settings(app: APIFlask) -> None:

@@ -82,8 +82,9 @@ def _areas(level: str | None) -> list[dict[str, Any]]:
 
 
 def _depots(_level: str | None) -> list[dict[str, Any]]:
-    from app.models import Depot, StockLot
     from sqlalchemy import func
+
+    from app.models import Depot, StockLot
     lots = dict(db.session().execute(select(StockLot.depot_id, func.count())
                                      .where(StockLot.on_hand > 0)
                                      .group_by(StockLot.depot_id)).all())

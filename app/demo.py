@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.db import utcnow
+from app.db import bulk_insert, utcnow
 from app.models import (
     Area,
     Depot,
@@ -50,8 +50,15 @@ SYLLABLES = [("长", "Chang"), ("江", "Jiang"), ("桃", "Tao"), ("柳", "Liu"),
              ("光", "Guang"), ("东", "Dong"), ("南", "Nan"), ("西", "Xi"), ("北", "Bei"),
              ("春", "Chun"), ("秋", "Qiu"), ("龙", "Long"), ("凤", "Feng"), ("泉", "Quan"),
              ("湖", "Hu"), ("山", "Shan"), ("桥", "Qiao"), ("园", "Yuan"), ("宁", "Ning")]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏飞云峰波宁欣怡浩宇晨阳雪梅琳颖"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"
+    "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
+    "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏飞云峰波宁欣怡"
+    "浩宇晨阳雪梅琳颖"
+)
 
 
 @dataclass(frozen=True)
@@ -241,13 +248,12 @@ def _stock(session: Session, rng: random.Random, depots: list[tuple[Depot, str]]
     now = utcnow()
     for r in rows:
         r.update(created_at=now, updated_at=now, reserved=0)
-    ids = session.scalars(insert(StockLot).returning(StockLot.id, sort_by_parameter_order=True),
-                          rows).all()
-    session.execute(insert(LedgerEntry), [
-        {"lot_id": lot_id, "kind": LedgerKind.RECEIPT, "on_hand_delta": r["on_hand"],
+    ids = bulk_insert(session, StockLot, rows, with_ids=True)
+    bulk_insert(session, LedgerEntry, [
+        {"lot_id": lot_id, "kind": LedgerKind.RECEIPT.value, "on_hand_delta": r["on_hand"],
          "reserved_delta": 0, "on_hand_after": r["on_hand"], "reserved_after": 0,
-         "reason": "opening balance (demo)", "reference": "demo", "actor": "demo",
-         "created_at": now} for lot_id, r in zip(ids, rows, strict=True)])
+         "reason": "opening balance (demo)", "reference": "demo", "user_id": None,
+         "actor": "demo", "created_at": now} for lot_id, r in zip(ids, rows, strict=True)])
     return len(ids)
 
 

@@ -24,7 +24,7 @@ AuditPage = envelope(s.AuditOut, "AuditPage")
 @bp.post("/auth/token")
 @bp.input(s.TokenRequest, arg_name="json_data")
 @bp.output(s.TokenOut, status_code=201)
-@bp.doc(summary="Exchange a user name and password for an API token", security=[],
+@bp.doc(summary="Exchange a user name and password for an API token",
         responses={401: "Wrong credentials or locked account (problem details)"})
 def issue_token(json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     session = db.session()

@@ -234,7 +234,8 @@ class Availability(Labelled):
     UNAVAILABLE = "unavailable"
 
 
-_with_labels(Availability, {"available": ("可调用", "Available"), "limited": ("部分可用", "Limited"),
+_with_labels(Availability, {"available": ("可调用", "Available"),
+                            "limited": ("部分可用", "Limited"),
                             "unavailable": ("不可用", "Unavailable")})
 
 

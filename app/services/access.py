@@ -5,7 +5,7 @@ from app.errors import Forbidden
 from app.models.enums import Role
 from app.services.lookup import actor
 
-A, C, S, O = Role.ADMIN, Role.COORDINATOR, Role.COMMUNITY_STAFF, Role.OFFICIAL
+A, C, S, OFF = Role.ADMIN, Role.COORDINATOR, Role.COMMUNITY_STAFF, Role.OFFICIAL
 
 WRITERS: dict[str, frozenset[Role]] = {
     "areas": frozenset({A, C}),
@@ -20,7 +20,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "users": frozenset({A}),
     "import": frozenset({A, C, S}),
 }
-AUDIT_READERS = frozenset({A, C, O})
+AUDIT_READERS = frozenset({A, C, OFF})
 
 
 def require_writer(domain: str) -> None:

@@ -12,7 +12,7 @@ from app.models import Area, Depot, DepotMinimum, Item, PlanningNorm
 from app.models.enums import NormBasis
 from app.services import records
 from app.services.access import require_writer
-from app.services.lookup import by_code, ensure_in_scope, scoped_by_code
+from app.services.lookup import by_code, scoped_by_code
 
 
 def _check_norm(_session: Session, norm: PlanningNorm) -> None:
@@ -77,6 +77,3 @@ def minimums(session: Session, depot_code: str) -> dict[str, int]:
     overrides = {m.item_id: m.minimum for m in depot.minimums}
     return {i.code: overrides.get(i.id, i.min_per_depot) for i in items}
 
-
-__all__ = ["DEPOT", "ITEM", "NORM", "delete_norm", "ensure_in_scope", "minimums",
-           "set_minimum", "update_norm"]

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit
-from app.db import unit_of_work, utcnow
+from app.db import bulk_insert, unit_of_work, utcnow
 from app.errors import DomainError, ValidationFailed
 from app.importexport import csvfile
 from app.importexport.kinds import KINDS
@@ -297,17 +296,13 @@ def _apply_lots(session: Session, rows: list[tuple[int, dict[str, Any]]], errors
                  "supplier": d.get("supplier", ""), "on_hand": d["quantity"], "reserved": 0,
                  "created_at": now, "updated_at": now} for (_, d), k in zip(rows, keys,
                                                                            strict=True)]
-    ids: list[int] = []
-    for i in range(0, len(lot_rows), 5000):
-        ids.extend(session.scalars(insert(StockLot).returning(StockLot.id, sort_by_parameter_order=True),
-                                   lot_rows[i:i + 5000]).all())
-    ledger = [{"lot_id": lot_id, "kind": LedgerKind.RECEIPT, "on_hand_delta": r["on_hand"],
-               "reserved_delta": 0, "on_hand_after": r["on_hand"], "reserved_after": 0,
-               "reason": "CSV import", "reference": "import", "user_id": who.user_id,
-               "actor": who.label, "created_at": now} for lot_id, r in zip(ids, lot_rows,
-                                                                           strict=True)]
-    for i in range(0, len(ledger), 5000):
-        session.execute(insert(LedgerEntry), ledger[i:i + 5000])
+    ids = bulk_insert(session, StockLot, lot_rows, with_ids=True)
+    bulk_insert(session, LedgerEntry, [
+        {"lot_id": lot_id, "kind": LedgerKind.RECEIPT.value, "on_hand_delta": r["on_hand"],
+         "reserved_delta": 0, "on_hand_after": r["on_hand"], "reserved_after": 0,
+         "reason": "CSV import", "reference": "import", "user_id": who.user_id,
+         "actor": who.label, "created_at": now} for lot_id, r in zip(ids, lot_rows,
+                                                                     strict=True)])
     result.created = len(ids)
 
 
@@ -393,5 +388,4 @@ def export_csv(session: Session, kind: str, *, lang: str = "en", hxl: bool = Tru
     return csvfile.write(KINDS[kind], export_rows(session, kind), lang=lang, hxl=hxl)
 
 
-__all__ = ["ImportFailed", "ImportResult", "Counter", "export_csv", "import_csv",
-           "recompute_totals", "tuple_"]
+__all__ = ["ImportFailed", "ImportResult", "export_csv", "import_csv", "recompute_totals"]

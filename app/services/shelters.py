@@ -53,4 +53,5 @@ def _status_for(shelter: Shelter, occupancy: int) -> ShelterStatus:
         return ShelterStatus.FULL
     if occupancy > 0:
         return ShelterStatus.OPEN
-    return ShelterStatus.OPEN if shelter.status == ShelterStatus.FULL else ShelterStatus(shelter.status)
+    current = ShelterStatus(shelter.status)
+    return ShelterStatus.OPEN if current is ShelterStatus.FULL else current

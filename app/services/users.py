@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.actor import Principal
 from app.db import unit_of_work, utcnow
-from app.errors import Unauthorized, ValidationFailed
+from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from app.models import ApiToken, Area, User
 from app.models.enums import Role
-from app.services import records
 from app.services.access import require_writer
 from app.services.lookup import by_code, ensure_in_scope
 
@@ -51,7 +50,6 @@ def create_user(session: Session, data: dict[str, Any]) -> User:
         area = by_code(session, Area, data.pop("area"), "area")
         ensure_in_scope(area, "area")
         if session.scalar(select(User.id).where(User.username == data["username"])):
-            from app.errors import Conflict
             raise Conflict(f"User '{data['username']}' already exists.", field="username")
         user = User(area_id=area.id, password_hash=hash_password(data.pop("password")),
                     role=Role(data.pop("role")), **data)
@@ -63,7 +61,6 @@ def create_user(session: Session, data: dict[str, Any]) -> User:
 def _user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        from app.errors import NotFound
         raise NotFound(f"No user '{username}'.", field="username")
     ensure_in_scope(user)
     return user
@@ -94,8 +91,7 @@ def issue_token(session: Session, username: str, name: str,
     with unit_of_work(session):
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            from app.errors import NotFound
-            raise NotFound(f"No user '{username}'.", field="username")
+                raise NotFound(f"No user '{username}'.", field="username")
         clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(user_id=user.id, name=name, prefix=clear[:10],
                          token_hash=hashlib.sha256(clear.encode()).hexdigest(),
@@ -141,5 +137,3 @@ def login(session: Session, username: str, password: str) -> User:
         raise Unauthorized("Unknown user name or wrong password.")
     return user
 
-
-USER = records.Resource(User, "users", "user", refs={"area": (Area, "area_id")})

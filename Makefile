@@ -1,0 +1,24 @@
+# The two set-up commands of the README. Each installs what it needs first.
+#   make run    the web app and API on SQLite with the demo district, http://127.0.0.1:5000
+#   make test   the whole test suite (SQLite; set READYGRID_TEST_DATABASE_URL for PostgreSQL)
+.PHONY: run test bench lint
+
+VENV := .venv/bin
+
+run:
+	@scripts/bootstrap
+	@$(VENV)/readygrid db upgrade
+	@$(VENV)/readygrid demo --if-empty
+	@$(VENV)/readygrid serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+test:
+	@scripts/bootstrap
+	@$(VENV)/python -m pytest $(PYTEST_ARGS)
+
+bench:
+	@scripts/bootstrap
+	@$(VENV)/python -m bench.inventory
+
+lint:
+	@scripts/bootstrap
+	@$(VENV)/ruff check app optimizer drills bench tests
