@@ -147,10 +147,12 @@ def _pick_fefo(session: Session, depot: Depot, item: Item, quantity: int, on: da
     if have < quantity:
         expired = sum(lot.available for lot in lots if lot not in usable)
         reserved = sum(lot.reserved for lot in usable)
+        item_name = item.name_en or item.name_zh
         raise InsufficientStock(
-            f"Depot {depot.code} has {have} {item.unit_en} of {item.code} available "
-            f"({reserved} reserved, {expired} expired); {quantity} cannot be {verb}. "
-            "Nothing was changed.", field="quantity", available=have, requested=quantity)
+            f"Depot {depot.code} has {have} available of {item.code} ({item_name}, unit: "
+            f"{item.unit_en}); {reserved} more reserved, {expired} expired. {quantity} cannot "
+            f"be {verb}; nothing was changed.", field="quantity", available=have,
+            requested=quantity)
     picks: list[tuple[_LotRow, int]] = []
     remaining = quantity
     for lot in usable:
