@@ -22,12 +22,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from app import create_app, db
 from app.actor import set_actor, system_actor
-from app.cli_db import upgrade
+from app.cli_db import recreate_postgres_database, upgrade
 from app.demo import build
 from app.models import Depot, Item, StockLot
 from app.services import imports, stock
@@ -39,12 +38,7 @@ console = Console(width=120)
 def _fresh(kind: str, workdir: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'bench.sqlite'}"
-    url = make_url(PG_URL)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
+    recreate_postgres_database(PG_URL)
     return PG_URL
 
 

@@ -13,24 +13,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from app import create_app, db
 from app.actor import reset_actor, set_actor, system_actor
-from app.cli_db import upgrade
+from app.cli_db import recreate_postgres_database, upgrade
 
 PG_URL = os.environ.get("READYGRID_TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")
 
 
-def pg_recreate(url: str) -> None:
-    """Drop and create the database named in a PostgreSQL URL."""
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
+pg_recreate = recreate_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +110,14 @@ def auth(app: Any) -> Any:
         return cache[username]
 
     return headers
+
+
+@pytest.fixture
+def admin(client: Any, demo: Any, auth: Any) -> Any:
+    """admin('get', url, ...) calls the API as the demo district's administrator."""
+    headers = auth("admin")
+
+    def call(method: str, url: str, **kw: Any) -> Any:
+        return getattr(client, method)(url, headers=headers, **kw)
+
+    return call

@@ -307,34 +307,27 @@ def outstanding_reservations(session: Session, reference: str) -> dict[int, int]
     return {lot_id: int(total) for lot_id, total in rows if total and total > 0}
 
 
-@_retrying
-def release(session: Session, *, reference: str, reason: str = "") -> list[Movement]:
-    """Release everything still reserved under a reference."""
+def _settle(session: Session, reference: str, kind: LedgerKind, issue_too: bool,
+            reason: str) -> list[Movement]:
+    """Clear every reservation under a reference: release it, or issue it as well."""
     outstanding = outstanding_reservations(session, reference)
     if not outstanding:
         raise Conflict(f"Nothing is reserved under '{reference}' (never reserved, or already "
                        "issued or released).", field="reference")
-    moves = []
-    for lot_id, qty in outstanding.items():
-        lot = _scoped_lot(session, lot_id)
-        moves.append(_apply(session, lot, LedgerKind.RELEASE, 0, -qty, reason=reason,
-                            reference=reference))
-    return moves
+    return [_apply(session, _scoped_lot(session, lot_id), kind, -qty if issue_too else 0, -qty,
+                   reason=reason, reference=reference) for lot_id, qty in outstanding.items()]
+
+
+@_retrying
+def release(session: Session, *, reference: str, reason: str = "") -> list[Movement]:
+    """Release everything still reserved under a reference."""
+    return _settle(session, reference, LedgerKind.RELEASE, False, reason)
 
 
 @_retrying
 def issue_reserved(session: Session, *, reference: str, reason: str = "") -> list[Movement]:
     """Issue exactly what is reserved under a reference (a dispatch delivered)."""
-    outstanding = outstanding_reservations(session, reference)
-    if not outstanding:
-        raise Conflict(f"Nothing is reserved under '{reference}' (never reserved, or already "
-                       "issued or released).", field="reference")
-    moves = []
-    for lot_id, qty in outstanding.items():
-        lot = _scoped_lot(session, lot_id)
-        moves.append(_apply(session, lot, LedgerKind.ISSUE, -qty, -qty, reason=reason,
-                            reference=reference))
-    return moves
+    return _settle(session, reference, LedgerKind.ISSUE, True, reason)
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import pytest
-
-
-@pytest.fixture
-def admin(client: Any, demo: Any, auth: Any) -> Any:
-    headers = auth("admin")
-
-    def call(method: str, url: str, **kw: Any) -> Any:
-        return getattr(client, method)(url, headers=headers, **kw)
-
-    return call
-
 
 def _upload(admin: Any, kind: str, text: str, encoding: str = "utf-8", **query: Any) -> Any:
     data = {"file": (io.BytesIO(text.encode(encoding)), f"{kind}.csv")}

@@ -6,16 +6,6 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture
-def admin(client: Any, demo: Any, auth: Any) -> Any:
-    headers = auth("admin")
-
-    def call(method: str, url: str, **kw: Any) -> Any:
-        return getattr(client, method)(url, headers=headers, **kw)
-
-    return call
-
-
 def test_areas_are_paginated_filtered_and_sorted(admin: Any) -> None:
     page = admin("get", "/api/v1/areas", query_string={"level": "grid", "per_page": 3,
                                                         "sort": "-population"}).json

@@ -13,15 +13,6 @@ def day(n: int) -> str:
     return (TODAY + timedelta(days=n)).isoformat()
 
 
-@pytest.fixture
-def admin(client: Any, demo: dict[str, int], auth: Any) -> Any:
-    headers = auth("admin")
-
-    def call(method: str, url: str, **kw: Any) -> Any:
-        return getattr(client, method)(url, headers=headers, **kw)
-
-    return call
-
 
 def make_depot(admin: Any, code: str, area: str) -> None:
     resp = admin("post", "/api/v1/depots", json={"code": code, "name_zh": code, "area": area})
