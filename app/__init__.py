@@ -63,7 +63,6 @@ def _openapi_settings(app: APIFlask) -> None:
         "BearerAuth": {"type": "http", "scheme": "bearer",
                        "description": "An API token from `readygrid tokens create` or "
                                       "POST /api/v1/auth/token."},
-        "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
     }
     app.config["INFO"] = {"description": "ReadyGrid: the emergency resource inventory of a "
                                          "district. Errors are RFC 9457 problem details."}

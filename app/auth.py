@@ -1,13 +1,14 @@
-"""Authentication for every API call: a bearer token, or the signed-in browser session."""
+"""Authentication for every API call: a bearer token.
+
+(The browser session, with CSRF protection, joins when the web pages arrive.)"""
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, g, request
 
 from app import db
 from app.actor import Principal, reset_actor, set_actor
 from app.errors import Unauthorized
-from app.models import User
-from app.services.users import principal_for_token, principal_of
+from app.services.users import principal_for_token
 
 PUBLIC_ENDPOINTS = {"auth.issue_token", "static"}
 
@@ -20,11 +21,6 @@ def authenticate() -> Principal | None:
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthorized("Use 'Authorization: Bearer <token>'.")
         return principal_for_token(db.session(), credentials.strip())
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.session().get(User, user_id)
-        if user is not None and user.active:
-            return principal_of(user)
     return None
 
 

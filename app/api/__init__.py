@@ -12,7 +12,7 @@ def register_api(app: APIFlask) -> None:
 
     @app.spec_processor
     def _secure(spec: dict) -> dict:  # type: ignore[type-arg]
-        spec["security"] = [{"BearerAuth": []}, {"SessionCookie": []}]
+        spec["security"] = [{"BearerAuth": []}]
         # The password exchange is the one call that takes no token.
         spec["paths"]["/api/v1/auth/token"]["post"]["security"] = []
         return spec

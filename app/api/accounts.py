@@ -45,6 +45,28 @@ def me() -> dict[str, Any]:
             "area": area.code if area else None}
 
 
+@bp.get("/tokens")
+@bp.output(s.TokensOut)
+@bp.doc(summary="Your API tokens (never their secret)", responses=PROBLEM_RESPONSES)
+def list_tokens() -> dict[str, Any]:
+    return {"items": users.tokens_of(db.session(), _own_id())}
+
+
+@bp.delete("/tokens/<int:token_id>")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Revoke one of your API tokens", responses=PROBLEM_RESPONSES)
+def revoke_token(token_id: int) -> tuple[str, int]:
+    users.revoke_token(db.session(), _own_id(), token_id)
+    return "", 204
+
+
+def _own_id() -> int:
+    who = principal()
+    if who.user_id is None:
+        raise Forbidden("Only users have tokens.")
+    return who.user_id
+
+
 def _users_visible() -> Any:
     return (select(User).join(Area, Area.id == User.area_id)
             .options(selectinload(User.area))

@@ -100,6 +100,21 @@ def issue_token(session: Session, username: str, name: str,
     return clear, token
 
 
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                                .order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, user_id: int, token_id: int) -> None:
+    """Revoke one of the caller's own tokens (it stops working at once)."""
+    with unit_of_work(session):
+        token = session.get(ApiToken, token_id)
+        if token is None or token.user_id != user_id:
+            raise NotFound(f"You have no token {token_id}.", field="token_id")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+
+
 def principal_for_token(session: Session, clear: str) -> Principal:
     """Resolve a bearer token, or raise Unauthorized (expired, revoked or unknown)."""
     digest = hashlib.sha256(clear.encode()).hexdigest()

@@ -104,3 +104,22 @@ def test_malformed_json_is_a_problem_not_a_crash(client: Any, demo: Any, auth: A
                                                         "Content-Type": "application/json"},
                        data=b"{not json")
     assert resp.status_code in (400, 422) and resp.mimetype == "application/problem+json"
+
+
+def test_a_revoked_token_stops_working(client: Any, demo: Any) -> None:
+    token = client.post("/api/v1/auth/token", json={"username": "official",
+                                                     "password": DEMO_PASSWORD}).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    mine = client.get("/api/v1/tokens", headers=headers).json["items"]
+    assert len(mine) == 1 and "token_hash" not in mine[0] and token.startswith(mine[0]["prefix"])
+    assert client.delete(f"/api/v1/tokens/{mine[0]['id']}", headers=headers).status_code == 204
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_an_expired_token_is_refused(app: Any, client: Any, demo: Any) -> None:
+    from app import db
+    from app.services.users import issue_token
+    with app.app_context():
+        clear, _ = issue_token(db.session(), "official", "short", ttl_days=-1)
+    resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {clear}"})
+    assert resp.status_code == 401 and "expired" in resp.json["detail"]

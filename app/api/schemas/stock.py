@@ -1,0 +1,219 @@
+"""Schemas: depots, lots, ledger."""
+from __future__ import annotations
+
+from apiflask import Schema, fields, validators
+
+from app.api.schemas.common import Lat, Lon, code_field, name, one_of, quantity, text
+from app.models.enums import (
+    ItemCategory,
+    LedgerKind,
+)
+
+
+class DepotIn(Schema):
+    code = code_field()
+    name_zh = name()
+    name_en = fields.String(load_default="", validate=validators.Length(max=200))
+    area = code_field()
+    lat = Lat()
+    lon = Lon()
+    address = fields.String(load_default="", validate=validators.Length(max=300))
+    contact_name = fields.String(load_default="", validate=validators.Length(max=100))
+    contact_phone = fields.String(load_default="", validate=validators.Length(max=40))
+    active = fields.Boolean(load_default=True)
+
+
+DepotPatch = DepotIn(partial=True)  # PATCH: every field optional
+
+
+class DepotOut(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    area = fields.String(attribute="area.code")
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    address = fields.String()
+    contact_name = fields.String()
+    contact_phone = fields.String()
+    active = fields.Boolean()
+
+
+class MinimumIn(Schema):
+    minimum = fields.Integer(strict=True, required=True, allow_none=True,
+                             validate=validators.Range(min=0, max=100_000_000))
+
+
+class LotOut(Schema):
+    id = fields.Integer()
+    depot = fields.String(attribute="depot.code")
+    item = fields.String(attribute="item.code")
+    lot_number = fields.String()
+    expiry_date = fields.Date(allow_none=True)
+    received_on = fields.Date()
+    supplier = fields.String()
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+
+
+class LotQuery(Schema):
+    depot = fields.String(load_default=None, validate=validators.Length(max=32))
+    item = fields.String(load_default=None, validate=validators.Length(max=32))
+    category = fields.String(load_default=None, validate=one_of(ItemCategory))
+    expiring_within = fields.Integer(load_default=None,
+                                     validate=validators.Range(min=0, max=3650),
+                                     metadata={"description": "days; includes expired lots"})
+    below_minimum = fields.Boolean(load_default=None, metadata={
+        "description": "only lots of items that are below minimum in their depot"})
+    include_empty = fields.Boolean(load_default=False)
+
+
+class LedgerOut(Schema):
+    id = fields.Integer()
+    lot_id = fields.Integer()
+    kind = fields.String()
+    on_hand_delta = fields.Integer()
+    reserved_delta = fields.Integer()
+    on_hand_after = fields.Integer()
+    reserved_after = fields.Integer()
+    reason = fields.String()
+    reference = fields.String()
+    actor = fields.String()
+    created_at = fields.DateTime()
+
+
+class LedgerQuery(Schema):
+    lot_id = fields.Integer(load_default=None, validate=validators.Range(min=1))
+    depot = fields.String(load_default=None, validate=validators.Length(max=32))
+    item = fields.String(load_default=None, validate=validators.Length(max=32))
+    kind = fields.String(load_default=None, validate=one_of(LedgerKind))
+    reference = fields.String(load_default=None, validate=validators.Length(max=100))
+
+
+
+class ReceiptIn(Schema):
+    depot = code_field()
+    item = code_field()
+    quantity = quantity()
+    lot_number = fields.String(required=True, validate=validators.Length(min=1, max=64))
+    expiry_date = fields.Date(allow_none=True, load_default=None)
+    received_on = fields.Date(allow_none=True, load_default=None)
+    supplier = text(200)
+    reference = text(100)
+    reason = text()
+
+
+class IssueIn(Schema):
+    depot = code_field()
+    item = code_field()
+    quantity = quantity()
+    lot_number = fields.String(load_default=None, allow_none=True,
+                               validate=validators.Length(min=1, max=64))
+    reference = text(100)
+    reason = text()
+
+
+class TransferIn(Schema):
+    from_depot = code_field()
+    to_depot = code_field()
+    item = code_field()
+    quantity = quantity()
+    lot_number = fields.String(load_default=None, allow_none=True,
+                               validate=validators.Length(min=1, max=64))
+    reason = text()
+
+
+class AdjustmentIn(Schema):
+    lot_id = fields.Integer(strict=True, required=True, validate=validators.Range(min=1))
+    delta = fields.Integer(strict=True, required=True,
+                           validate=validators.Range(min=-1_000_000_000, max=1_000_000_000))
+    reason = fields.String(required=True, validate=validators.Length(min=1, max=500))
+
+
+class WriteOffIn(Schema):
+    lot_id = fields.Integer(strict=True, required=True, validate=validators.Range(min=1))
+    reason = text()
+
+
+class ReservationIn(Schema):
+    depot = code_field()
+    item = code_field()
+    quantity = quantity()
+    reference = fields.String(required=True, validate=validators.Length(min=1, max=100))
+    lot_number = fields.String(load_default=None, allow_none=True,
+                               validate=validators.Length(min=1, max=64))
+    needed_by = fields.Date(allow_none=True, load_default=None)
+    reason = text()
+
+
+class ReleaseIn(Schema):
+    reference = fields.String(required=True, validate=validators.Length(min=1, max=100))
+    reason = text()
+
+
+class MovementOut(Schema):
+    lot_id = fields.Integer()
+    lot_number = fields.String()
+    depot = fields.String()
+    item = fields.String()
+    quantity = fields.Integer()
+    expiry_date = fields.Date(allow_none=True)
+    on_hand_after = fields.Integer()
+    reserved_after = fields.Integer()
+    ledger_id = fields.Integer()
+
+
+class MovementItem(MovementOut):
+    """MovementOut when nested (registered once in the OpenAPI document)."""
+
+
+class MovementsOut(Schema):
+    movements = fields.List(fields.Nested(MovementItem))
+
+
+class TransferOut(Schema):
+    out = fields.List(fields.Nested(MovementItem))
+    in_ = fields.List(fields.Nested(MovementItem), data_key="in", attribute="in")
+
+
+class SummaryQuery(Schema):
+    area = fields.String(load_default=None, validate=validators.Length(max=32))
+    item = fields.String(load_default=None, validate=validators.Length(max=32))
+    expiring_within = fields.Integer(load_default=30, validate=validators.Range(min=0,
+                                                                                max=3650))
+    by = fields.String(load_default=None, validate=validators.OneOf(["children"]),
+                       metadata={"description": "'children': one block per child area"})
+
+
+class SummaryRow(Schema):
+    item = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    category = fields.String()
+    unit_zh = fields.String()
+    unit_en = fields.String()
+    lots = fields.Integer()
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+    expired = fields.Integer()
+    expiring_soon = fields.Integer()
+    depots_below_minimum = fields.Integer()
+    need_per_day = fields.Float(allow_none=True)
+    need_per_event = fields.Float(allow_none=True)
+    days_covered = fields.Float(allow_none=True)
+    coverage = fields.Float(allow_none=True)
+
+
+class SummaryOut(Schema):
+    area = fields.String()
+    level = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    population = fields.Integer()
+    as_of = fields.String()
+    expiring_within_days = fields.Integer()
+    depots = fields.Integer()
+    items = fields.List(fields.Nested(SummaryRow))
+    children = fields.List(fields.Nested(lambda: SummaryOut()), load_default=None)
