@@ -12,7 +12,7 @@ run:
 	@$(VENV)/readygrid serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
 test:
-	@scripts/bootstrap
+	@scripts/bootstrap test
 	@$(VENV)/python -m pytest $(PYTEST_ARGS)
 
 bench:

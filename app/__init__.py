@@ -34,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from app.api import register_api
     register_api(app)
 
+    from app import web
+    web.init_app(app)
+
     from app.cli import register_cli
     register_cli(app)
     _service_routes(app)
@@ -41,14 +44,6 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
 
 def _service_routes(app: APIFlask) -> None:
-    @app.get("/")
-    @app.doc(hide=True)
-    def index() -> dict[str, str]:
-        """Where things are (the bilingual web pages arrive with the web issue)."""
-        return {"service": "ReadyGrid", "api": API_PREFIX,
-                "openapi": f"{API_PREFIX}/openapi.json",
-                "sign_in": f"POST {API_PREFIX}/auth/token"}
-
     @app.get("/healthz")
     @app.doc(hide=True)
     def healthz() -> dict[str, str]:

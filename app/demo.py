@@ -70,7 +70,7 @@ class Scale:
     community_depot_share: float
 
 
-SCALES = {"full": Scale(12, 110, 690, 1_000_000, 0.35),
+SCALES = {"full": Scale(12, 110, 690, 1_000_000, 0.6),
           "small": Scale(2, 4, 8, 12_000, 0.5)}
 
 
@@ -94,10 +94,13 @@ class _Names:
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    """Split a total into `parts` random shares that add up exactly (largest remainder)."""
     weights = [rng.uniform(0.6, 1.4) for _ in range(parts)]
-    scale = total / sum(weights)
-    out = [int(w * scale) for w in weights]
-    out[0] += total - sum(out)
+    exact = [w * total / sum(weights) for w in weights]
+    out = [int(x) for x in exact]
+    by_remainder = sorted(range(parts), key=lambda i: exact[i] - out[i], reverse=True)
+    for i in by_remainder[:total - sum(out)]:
+        out[i] += 1
     return out
 
 
@@ -223,7 +226,7 @@ def _depots(session: Session, spec: Scale, rng: random.Random, names: _Names, di
 
 # (item, typical stock per lot at district / street / community depots)
 _STOCK = {
-    "WATER-DRINK": (20000, 4000, 600), "WATER-DOMESTIC": (40000, 0, 0),
+    "WATER-DRINK": (20000, 4000, 600), "WATER-DOMESTIC": (40000, 9000, 0),
     "FOOD-RATION": (8000, 1500, 200), "INFANT-FORMULA": (300, 60, 10),
     "TENT-12": (400, 60, 0), "QUILT": (3000, 600, 100), "FOLDING-BED": (800, 150, 20),
     "FIRST-AID-KIT": (400, 80, 20), "CHRONIC-MEDS": (500, 80, 0),

@@ -102,7 +102,9 @@ def _flatten_validation(detail: Any, location: str = "") -> list[dict[str, Any]]
 
 
 def api_error_processor(error: Any) -> Response:
-    """APIFlask's HTTPError (validation, abort, 404 ...) → problem details."""
+    """APIFlask's HTTPError (validation, abort, 404 ...) → problem details (or a page)."""
+    if _wants_page():
+        return page_response(error.status_code, error.message)
     body: dict[str, Any] = {"type": "about:blank", "title": _title(error.status_code),
                             "status": error.status_code, "detail": error.message}
     if error.status_code == 422 and error.detail:
@@ -124,12 +126,25 @@ def _title(status: int) -> str:
         return "Error"
 
 
+def _wants_page() -> bool:
+    """Pages get an HTML error page; the API gets problem details."""
+    return not request.path.startswith("/api/")
+
+
+def page_response(status: int, detail: str) -> Response:
+    from flask import render_template
+    return Response(render_template("errors/error.html", code=status, message=detail),
+                    status=status, mimetype="text/html")
+
+
 def register(app: Flask) -> None:
     """Install the one translation point for every error the app can raise."""
     app.error_processor(api_error_processor)  # type: ignore[attr-defined]
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError) -> Response:
+        if _wants_page():
+            return page_response(err.status, err.detail)
         return problem_response(err.to_problem())
 
     @app.errorhandler(IntegrityError)
@@ -148,10 +163,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
+        if isinstance(err, HTTPException) and _wants_page():
+            return page_response(err.code or 500, err.description or "")
         if isinstance(err, HTTPException):
             return problem_response({"type": "about:blank", "title": _title(err.code or 500),
                                      "status": err.code or 500,
                                      "detail": err.description or ""})
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_page():
+            return page_response(500, "An unexpected error was logged.")
         return problem_response({"type": "about:blank", "title": "Internal Server Error",
                                  "status": 500, "detail": "An unexpected error was logged."})

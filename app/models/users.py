@@ -35,6 +35,17 @@ class User(Timestamps, Base):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
                                                   cascade="all, delete-orphan")
 
+    # The session-user protocol (Flask-Login), without importing Flask into the models.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class ApiToken(Base):
     """A bearer token for machine clients. Only its SHA-256 is stored."""

@@ -20,16 +20,21 @@ def people_of(area: Area) -> People:
                   {g.value: getattr(area, g.value) for g in VULNERABLE_GROUPS})
 
 
-def effective_norms(session: Session, area: Area) -> list[Norm]:
-    """Active norms for an area: per item and group, the most local override wins."""
-    ancestors = [int(x) for x in area.path.strip("/").split("/") if x]
-    depth = {aid: i for i, aid in enumerate(ancestors)}
-    rows = session.execute(
+def norm_rows(session: Session) -> list[tuple[PlanningNorm, str]]:
+    """Every active norm with its item code (load once, resolve per area)."""
+    return list(session.execute(
         select(PlanningNorm, Item.code).join(Item, Item.id == PlanningNorm.item_id)
-        .where(PlanningNorm.active.is_(True),
-               PlanningNorm.area_id.is_(None) | PlanningNorm.area_id.in_(ancestors))).all()
+        .where(PlanningNorm.active.is_(True))).all())  # type: ignore[arg-type]
+
+
+def resolve_norms(rows: list[tuple[PlanningNorm, str]], path: str) -> list[Norm]:
+    """The norms for an area: per item and group, the most local override on its path wins."""
+    ancestors = [int(x) for x in path.strip("/").split("/") if x]
+    depth = {aid: i for i, aid in enumerate(ancestors)}
     best: dict[tuple[str, str], list[tuple[int, PlanningNorm]]] = defaultdict(list)
     for norm, code in rows:
+        if norm.area_id is not None and norm.area_id not in depth:
+            continue
         best[(code, norm.population_group.value)].append(
             (-1 if norm.area_id is None else depth[norm.area_id], norm))
     chosen: list[Norm] = []
@@ -39,6 +44,11 @@ def effective_norms(session: Session, area: Area) -> list[Norm]:
             chosen.append(Norm(code, n.quantity, n.basis.value, n.period.value, n.people_n,
                                group, n.source))
     return chosen
+
+
+def effective_norms(session: Session, area: Area) -> list[Norm]:
+    """Active norms for an area: per item and group, the most local override wins."""
+    return resolve_norms(norm_rows(session), area.path)
 
 
 @dataclass

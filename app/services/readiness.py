@@ -1,0 +1,205 @@
+"""Readiness of an area's sub-areas at a glance: stock days, shelter places, alerts, teams.
+
+Computed in one pass over the subtree (a handful of queries, whatever its size), for the
+dashboard and, later, the plans.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Area,
+    Depot,
+    DepotMinimum,
+    Item,
+    Member,
+    MobilisationLevel,
+    Shelter,
+    StockLot,
+    Team,
+)
+from app.models.enums import Availability, MobilisationScope
+from app.services.levels import district_of
+from app.services.lookup import scoped_by_code
+from app.services.summary import norm_rows, people_of, resolve_norms
+from optimizer.needs import People, needs
+
+
+@cache
+def targets() -> dict[str, Any]:
+    text = resources.files("app.seeds").joinpath("targets.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def band(days: float | None) -> dict[str, str]:
+    """The response-level colour for a number of days covered (None: no daily need)."""
+    if days is None:
+        return {"colour": "grey", "colour_hex": "#9e9e9e"}
+    for b in targets()["coverage_band"]:
+        if days < b["below_days"]:
+            return {"colour": b["colour"], "colour_hex": b["colour_hex"]}
+    raise AssertionError("the last band is open-ended")
+
+
+@dataclass
+class Row:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    lat: float | None
+    lon: float | None
+    population: int
+    vulnerable: int
+    days: dict[str, float | None] = field(default_factory=dict)  # item -> days covered
+    worst_item: str | None = None
+    worst_days: float | None = None
+    shelter_places: int = 0
+    shelter_share: float = 0.0
+    expiring_lots: int = 0
+    expired_lots: int = 0
+    below_minimum: int = 0
+    teams_by_level: dict[int, tuple[int, int]] = field(default_factory=dict)  # teams, members
+    colour: dict[str, str] = field(default_factory=dict)
+
+
+def readiness(session: Session, area_code: str, *, today: date | None = None,
+              expiring_within: int = 30) -> dict[str, Any]:
+    """The area itself and each of its sub-areas, with depots and shelters for the map."""
+    area = scoped_by_code(session, Area, area_code, "area")
+    today = today or date.today()
+    subtree = session.scalars(select(Area).where(Area.path.startswith(area.path))).all()
+    children = sorted((a for a in subtree if a.parent_id == area.id), key=lambda a: a.code)
+    units = [area, *children]
+    stock = _stock_by_area(session, area.path, today, today + timedelta(days=expiring_within))
+    below = _below_minimum_by_area(session, area.path, today)
+    shelters = session.execute(
+        select(Shelter.code, Shelter.name_zh, Shelter.name_en, Shelter.lat, Shelter.lon,
+               Shelter.capacity, Shelter.occupancy, Shelter.status, Area.path)
+        .join(Area, Area.id == Shelter.area_id).where(Area.path.startswith(area.path))).all()
+    depots = session.execute(
+        select(Depot.code, Depot.name_zh, Depot.name_en, Depot.lat, Depot.lon, Area.path)
+        .join(Area, Area.id == Depot.area_id).where(Area.path.startswith(area.path))).all()
+    norms = norm_rows(session)
+    strength = _team_strength(session, area, units)
+    rows = [_row(unit, stock, below, shelters, norms, strength.get(unit.code, {}))
+            for unit in units]
+    return {"area": rows[0], "children": rows[1:], "today": today,
+            "shelters": [dict(r._mapping) for r in shelters],
+            "depots": [dict(r._mapping) for r in depots], "targets": targets()}
+
+
+def _row(unit: Area, stock: dict[str, dict[str, list[int]]], below: dict[str, int],
+         shelters: list[Any], norms: Any, teams: dict[int, tuple[int, int]]) -> Row:
+    row = Row(unit.code, unit.name_zh, unit.name_en, unit.level.value, unit.lat, unit.lon,
+              unit.population, sum(unit.vulnerable.values()), teams_by_level=teams)
+    held: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for path, per_item in stock.items():
+        if path.startswith(unit.path):
+            for item, (available, expiring, expired) in per_item.items():
+                held[item][0] += available
+                held[item][1] += expiring
+                held[item][2] += expired
+    planned = _scaled(people_of(unit), targets()["planning_share"]["value"])
+    for need in needs(resolve_norms(norms, unit.path), planned, 1.0).values():
+        if need.per_day:
+            row.days[need.item] = round(held[need.item][0] / need.per_day, 2)
+    if row.days:
+        row.worst_item = min(row.days, key=lambda k: row.days[k] or 0.0)
+        row.worst_days = row.days[row.worst_item]
+    row.expiring_lots = sum(v[1] for v in held.values())
+    row.expired_lots = sum(v[2] for v in held.values())
+    row.below_minimum = sum(n for path, n in below.items() if path.startswith(unit.path))
+    mine = [s for s in shelters if s.path.startswith(unit.path) and s.status != "closed"]
+    row.shelter_places = sum(max(s.capacity - s.occupancy, 0) for s in mine)
+    row.shelter_share = round(row.shelter_places / unit.population, 3) if unit.population else 0
+    row.colour = band(row.worst_days)
+    return row
+
+
+def _scaled(people: People, share: float) -> People:
+    """The planning population: a share of the residents, vulnerable groups alike."""
+    return People(math.ceil(people.population * share), math.ceil(people.households * share),
+                  {k: math.ceil(v * share) for k, v in people.groups.items()})
+
+
+def _stock_by_area(session: Session, prefix: str, today: date,
+                   horizon: date) -> dict[str, dict[str, list[int]]]:
+    """path -> item -> [usable available, lots expiring soon, lots expired]."""
+    usable = StockLot.expiry_date.is_(None) | (StockLot.expiry_date >= today)
+    rows = session.execute(
+        select(Area.path, Item.code,
+               func.sum(case((usable, StockLot.on_hand - StockLot.reserved), else_=0)),
+               func.sum(case((usable & (StockLot.expiry_date <= horizon), 1), else_=0)),
+               func.sum(case((~usable, 1), else_=0)))
+        .join(Depot, Depot.id == StockLot.depot_id).join(Area, Area.id == Depot.area_id)
+        .join(Item, Item.id == StockLot.item_id)
+        .where(Area.path.startswith(prefix), StockLot.on_hand > 0)
+        .group_by(Area.path, Item.code))
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for path, item, available, expiring, expired in rows:
+        out[path][item] = [int(available), int(expiring), int(expired)]
+    return out
+
+
+def _below_minimum_by_area(session: Session, prefix: str, today: date) -> dict[str, int]:
+    """path -> number of (depot, item) pairs below their minimum level."""
+    usable = StockLot.expiry_date.is_(None) | (StockLot.expiry_date >= today)
+    held = {(d, i): int(q) for d, i, q in session.execute(
+        select(StockLot.depot_id, StockLot.item_id,
+               func.sum(StockLot.on_hand - StockLot.reserved))
+        .where(usable).group_by(StockLot.depot_id, StockLot.item_id))}
+    overrides = {(d, i): m for d, i, m in session.execute(
+        select(DepotMinimum.depot_id, DepotMinimum.item_id, DepotMinimum.minimum))}
+    items = session.execute(select(Item.id, Item.min_per_depot)).all()
+    out: dict[str, int] = defaultdict(int)
+    for depot_id, path in session.execute(
+            select(Depot.id, Area.path).join(Area, Area.id == Depot.area_id)
+            .where(Area.path.startswith(prefix), Depot.active.is_(True))):
+        for item_id, default in items:
+            minimum = overrides.get((depot_id, item_id), default)
+            if minimum and held.get((depot_id, item_id), 0) < minimum:
+                out[path] += 1
+    return out
+
+
+def _team_strength(session: Session, area: Area,
+                   units: list[Area]) -> dict[str, dict[int, tuple[int, int]]]:
+    """For an incident in each unit: (teams, members) each response level mobilises."""
+    district = district_of(session, area)
+    levels = session.scalars(select(MobilisationLevel).where(
+        MobilisationLevel.district_id == district.id)).all()
+    members = dict(session.execute(select(Member.team_id, func.count()).where(
+        Member.active.is_(True)).group_by(Member.team_id)).all())
+    teams = session.execute(
+        select(Team.id, Team.kind, Team.speciality, Area.path)
+        .join(Area, Area.id == Team.home_area_id)
+        .where(Area.path.startswith(district.path),
+               Team.availability != Availability.UNAVAILABLE)).all()
+    paths = {a.id: a.path for a in session.scalars(select(Area).where(
+        Area.level.in_(["district", "street"]), Area.path.startswith(district.path)))}
+    out: dict[str, dict[int, tuple[int, int]]] = {}
+    for unit in units:
+        ids = [int(x) for x in unit.path.strip("/").split("/")]
+        street_path = next((paths[i] for i in ids[1:2] if i in paths), district.path)
+        scope = {MobilisationScope.INCIDENT_AREA: unit.path,
+                 MobilisationScope.STREET: street_path,
+                 MobilisationScope.DISTRICT: district.path}
+        per_level = {}
+        for level in levels:
+            called = {t.id for t in teams for r in level.rules
+                      if t.kind == r.team_kind and t.path.startswith(scope[r.scope])
+                      and (r.speciality is None or t.speciality == r.speciality)}
+            per_level[level.level] = (len(called), sum(members.get(t, 0) for t in called))
+        out[unit.code] = per_level
+    return out

@@ -1,0 +1,49 @@
+"""Helpers shared by the page blueprints."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import Select
+
+from app import db
+from app.listing import page_of
+from app.models import Area
+from app.services.users import principal_of
+
+PER_PAGE = 25
+
+
+def list_args(*extra: str) -> dict[str, Any]:
+    """Search, sort and page from the query string (bad numbers fall back to page 1)."""
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    args: dict[str, Any] = {"page": page, "per_page": PER_PAGE,
+                            "sort": request.args.get("sort") or None,
+                            "q": (request.args.get("q") or "").strip()[:100] or None}
+    for key in extra:
+        args[key] = request.args.get(key) or None
+    return args
+
+
+def page(stmt: Select[Any], args: dict[str, Any], sortable: dict[str, Any],
+         searchable: list[Any], default: str) -> dict[str, Any]:
+    return page_of(stmt, args, sortable, searchable, default)
+
+
+def my_prefix(area_code: str | None = None) -> str:
+    """The caller's subtree, narrowed to an area inside it when one is asked for."""
+    me = principal_of(current_user)
+    if area_code:
+        area = db.session().query(Area).filter_by(code=area_code).one_or_none()
+        if area is not None and me.covers(area.path):
+            return area.path
+    return me.area_path
+
+
+def url_args(args: dict[str, Any]) -> dict[str, Any]:
+    """The args worth keeping in links (no Nones, no per_page)."""
+    return {k: v for k, v in args.items() if v not in (None, "") and k != "per_page"}

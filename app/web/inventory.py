@@ -1,0 +1,212 @@
+"""Pages for areas, depots, lots and the stock ledger."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app import db
+from app.api.stock import _below_minimum_pairs
+from app.errors import DomainError, NotFound
+from app.models import PEOPLE_FIELDS, Area, Depot, Item, LedgerEntry, StockLot
+from app.models.enums import AreaLevel
+from app.services import areas as area_svc
+from app.services import stock
+from app.services.access import can_write
+from app.services.lookup import ensure_in_scope, scoped_by_code
+from app.web import locale
+from app.web.common import list_args, my_prefix, page, url_args
+from app.web.forms import (
+    AdjustForm,
+    AreaPeopleForm,
+    IssueForm,
+    ReceiptForm,
+    TransferForm,
+    WriteOffForm,
+    attach,
+    choices,
+    data_of,
+)
+
+bp = Blueprint("inventory", __name__)
+
+
+@bp.get("/areas")
+def areas() -> str:
+    args = list_args("level", "area")
+    stmt = (select(Area).options(selectinload(Area.parent))
+            .where(Area.path.startswith(my_prefix(args["area"]))))
+    if args["level"] in {lv.value for lv in AreaLevel}:
+        stmt = stmt.where(Area.level == args["level"])
+    result = page(stmt, args, {"code": Area.code, "name": Area.name_zh,
+                               "population": Area.population, "level": Area.level},
+                  [Area.code, Area.name_zh, Area.name_en], "code")
+    return render_template("areas/list.html", page=result, args=url_args(args),
+                           levels=choices(AreaLevel, locale()))
+
+
+@bp.route("/areas/<code>", methods=["GET", "POST"])
+def area(code: str) -> str | Response | tuple[str, int]:
+    session = db.session()
+    found = scoped_by_code(session, Area, code, "area")
+    children = session.scalars(select(Area).where(Area.parent_id == found.id)
+                               .order_by(Area.code)).all()
+    form = AreaPeopleForm(obj=found)
+    status = 200
+    if request.method == "POST":
+        if not _may("areas"):
+            raise_forbidden()
+        if form.validate():
+            fields = ["name_zh", "name_en", *([] if children else PEOPLE_FIELDS)]
+            try:
+                area_svc.update_area(session, code, {f: getattr(form, f).data for f in fields
+                                                     if getattr(form, f).data is not None})
+                flash(_("Saved."), "ok")
+                return redirect(url_for("inventory.area", code=code))
+            except DomainError as exc:
+                attach(form, exc)
+        status = 422
+    return render_template("areas/detail.html", area=found, children=children, form=form,
+                           editable=_may("areas"), leaf=not children), status
+
+
+def _may(domain: str) -> bool:
+    from flask_login import current_user
+    return can_write(current_user.role, domain)
+
+
+def raise_forbidden() -> None:
+    from app.errors import Forbidden
+    raise Forbidden(_("Your role cannot change this."))
+
+
+@bp.get("/depots")
+def depots() -> str:
+    args = list_args("area")
+    stmt = (select(Depot).join(Area, Area.id == Depot.area_id).options(selectinload(Depot.area))
+            .where(Area.path.startswith(my_prefix(args["area"]))))
+    result = page(stmt, args, {"code": Depot.code, "name": Depot.name_zh, "area": Area.code},
+                  [Depot.code, Depot.name_zh, Depot.name_en, Depot.address], "code")
+    return render_template("stock/depots.html", page=result, args=url_args(args))
+
+
+def _item_choices() -> list[tuple[str, str]]:
+    lang = locale()
+    return [(i.code, f"{i.name_zh if lang == 'zh' else i.name_en} ({i.code})")
+            for i in db.session().scalars(select(Item).order_by(Item.category, Item.code))]
+
+
+def _depot_forms(depot: Depot) -> dict[str, Any]:
+    items = _item_choices()
+    forms: dict[str, Any] = {"receive": ReceiptForm(prefix="receive"),
+                             "issue": IssueForm(prefix="issue"),
+                             "transfer": TransferForm(prefix="transfer")}
+    for form in forms.values():
+        form.item.choices = items
+    others = db.session().scalars(select(Depot).join(Area, Area.id == Depot.area_id).where(
+        Area.path.startswith(my_prefix()), Depot.id != depot.id).order_by(Depot.code))
+    forms["transfer"].to_depot.choices = [(d.code, f"{d.code} {d.name_zh}") for d in others]
+    return forms
+
+
+@bp.route("/depots/<code>", methods=["GET", "POST"])
+def depot(code: str) -> str | Response | tuple[str, int]:
+    session = db.session()
+    found = scoped_by_code(session, Depot, code, "depot")
+    forms = _depot_forms(found)
+    status = 200
+    action = request.form.get("action")
+    if request.method == "POST" and action in forms:
+        if not _may("stock"):
+            raise_forbidden()
+        form = forms[action]
+        if form.validate():
+            try:
+                _run(action, found.code, form)
+                flash(_("Done: the ledger has the entry."), "ok")
+                return redirect(url_for("inventory.depot", code=code))
+            except DomainError as exc:
+                attach(form, exc)
+        status = 422
+    lots = session.scalars(select(StockLot).options(selectinload(StockLot.item)).where(
+        StockLot.depot_id == found.id, StockLot.on_hand > 0).order_by(
+        StockLot.item_id, StockLot.expiry_date.is_(None), StockLot.expiry_date)).all()
+    return render_template("stock/depot.html", depot=found, lots=lots, forms=forms,
+                           today=date.today(), soon=date.today() + timedelta(days=30),
+                           writable=_may("stock"), active=action), status
+
+
+def _run(action: str, depot: str, form: Any) -> None:
+    session = db.session()
+    if action == "receive":
+        stock.receive(session, depot=depot, **data_of(form, "item", "quantity", "lot_number",
+                                                      "expiry_date", "supplier", "reason"))
+    elif action == "issue":
+        stock.issue(session, depot=depot, **data_of(form, "item", "quantity", "lot_number",
+                                                    "reason"))
+    else:
+        stock.transfer(session, from_depot=depot, **data_of(form, "item", "quantity",
+                                                           "to_depot", "reason"))
+
+
+@bp.get("/lots")
+def lots() -> str:
+    args = list_args("area", "item", "expiring", "below")
+    prefix = my_prefix(args["area"])
+    stmt = (select(StockLot).join(Depot, Depot.id == StockLot.depot_id)
+            .join(Area, Area.id == Depot.area_id).join(Item, Item.id == StockLot.item_id)
+            .options(selectinload(StockLot.depot), selectinload(StockLot.item))
+            .where(Area.path.startswith(prefix), StockLot.on_hand > 0))
+    if args["item"]:
+        stmt = stmt.where(Item.code == args["item"])
+    if args["expiring"] and args["expiring"].isdigit():
+        stmt = stmt.where(StockLot.expiry_date <= date.today()
+                          + timedelta(days=int(args["expiring"])))
+    if args["below"]:
+        pairs = _below_minimum_pairs(prefix).subquery()
+        stmt = stmt.join(pairs, and_(pairs.c[0] == StockLot.depot_id,
+                                     pairs.c[1] == StockLot.item_id))
+    result = page(stmt, args, {"expiry": StockLot.expiry_date, "item": Item.code,
+                               "depot": Depot.code, "on_hand": StockLot.on_hand},
+                  [StockLot.lot_number, Item.code, Item.name_zh, Depot.code], "expiry")
+    return render_template("stock/lots.html", page=result, args=url_args(args),
+                           today=date.today(), soon=date.today() + timedelta(days=30),
+                           items=_item_choices())
+
+
+@bp.route("/lots/<int:lot_id>", methods=["GET", "POST"])
+def lot(lot_id: int) -> str | Response | tuple[str, int]:
+    session = db.session()
+    found = session.get(StockLot, lot_id)
+    if found is None:
+        raise NotFound(_("No such lot."))
+    ensure_in_scope(found.depot)
+    forms = {"adjust": AdjustForm(prefix="adjust"), "write_off": WriteOffForm(prefix="wo")}
+    action = request.form.get("action")
+    status = 200
+    if request.method == "POST" and action in forms:
+        if not _may("stock"):
+            raise_forbidden()
+        form = forms[action]
+        if form.validate():
+            try:
+                if action == "adjust":
+                    stock.adjust(session, lot_id=lot_id, delta=form.delta.data,
+                                 reason=form.reason.data)
+                else:
+                    stock.write_off(session, lot_id=lot_id, reason=form.reason.data or "")
+                flash(_("Done: the ledger has the entry."), "ok")
+                return redirect(url_for("inventory.lot", lot_id=lot_id))
+            except DomainError as exc:
+                attach(form, exc)
+        status = 422
+    session.refresh(found)
+    history = session.scalars(select(LedgerEntry).where(LedgerEntry.lot_id == lot_id)
+                              .order_by(LedgerEntry.id.desc())).all()
+    return render_template("stock/lot.html", lot=found, history=history, forms=forms,
+                           today=date.today(), writable=_may("stock")), status
