@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # None: Secure whenever the request came over HTTPS; true/false to force it.
+    "SESSION_COOKIE_SECURE": None,
     "SQL_ECHO": False,
 }
 

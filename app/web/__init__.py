@@ -48,7 +48,6 @@ def _load_user(user_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_SECURE", None)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
     app.session_interface = _SessionInterface()
