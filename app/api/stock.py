@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from apiflask import APIBlueprint
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from app import db
@@ -13,7 +13,7 @@ from app.api import schemas as s
 from app.api.common import PROBLEM_RESPONSES, ListQuery, envelope, page_of, subtree_prefix
 from app.api.crud import code_routes
 from app.errors import NotFound
-from app.models import Area, Depot, DepotMinimum, Item, LedgerEntry, StockLot
+from app.models import Area, Depot, Item, LedgerEntry, StockLot
 from app.services import catalogue, stock, summary
 from app.services.lookup import scoped_by_code
 
@@ -54,22 +54,6 @@ class LotListQuery(ListQuery, s.LotQuery):
     pass
 
 
-def _below_minimum_pairs(prefix: str) -> Any:
-    """(depot_id, item_id) pairs whose usable available stock is under the minimum."""
-    today = date.today()
-    usable = or_(StockLot.expiry_date.is_(None), StockLot.expiry_date >= today)
-    avail = (select(StockLot.depot_id, StockLot.item_id,
-                    func.sum(StockLot.on_hand - StockLot.reserved).label("qty"))
-             .where(usable).group_by(StockLot.depot_id, StockLot.item_id).subquery())
-    minimum = func.coalesce(DepotMinimum.minimum, Item.min_per_depot)
-    return (select(Depot.id, Item.id).join(Area, Area.id == Depot.area_id).join(Item, Item.id > 0)
-            .outerjoin(DepotMinimum, and_(DepotMinimum.depot_id == Depot.id,
-                                          DepotMinimum.item_id == Item.id))
-            .outerjoin(avail, and_(avail.c.depot_id == Depot.id, avail.c.item_id == Item.id))
-            .where(Area.path.startswith(prefix), minimum > 0,
-                   func.coalesce(avail.c.qty, 0) < minimum))
-
-
 @bp.get("/lots")
 @bp.input(LotListQuery, location="query", arg_name="args")
 @bp.output(LotPage)
@@ -93,7 +77,7 @@ def list_lots(args: dict[str, Any]) -> dict[str, Any]:
         stmt = stmt.where(StockLot.expiry_date <= date.today()
                           + timedelta(days=args["expiring_within"]))
     if args["below_minimum"]:
-        pairs = _below_minimum_pairs(prefix).subquery()
+        pairs = summary.below_minimum_pairs(prefix).subquery()
         stmt = stmt.join(pairs, and_(pairs.c[0] == StockLot.depot_id,
                                      pairs.c[1] == StockLot.item_id))
     return page_of(stmt, args, {"id": StockLot.id, "expiry_date": StockLot.expiry_date,

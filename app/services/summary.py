@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Area, Depot, DepotMinimum, Item, PlanningNorm, StockLot
@@ -127,3 +127,19 @@ def summary(session: Session, area_code: str, *, expiring_within: int = 30,
     return {"area": area.code, "level": area.level.value, "name_zh": area.name_zh,
             "name_en": area.name_en, "population": area.population, "as_of": today.isoformat(),
             "expiring_within_days": expiring_within, "depots": len(depots), "items": rows}
+
+
+def below_minimum_pairs(prefix: str) -> Select[Any]:
+    """(depot_id, item_id) pairs whose usable available stock is under the minimum."""
+    today = date.today()
+    usable = or_(StockLot.expiry_date.is_(None), StockLot.expiry_date >= today)
+    avail = (select(StockLot.depot_id, StockLot.item_id,
+                    func.sum(StockLot.on_hand - StockLot.reserved).label("qty"))
+             .where(usable).group_by(StockLot.depot_id, StockLot.item_id).subquery())
+    minimum = func.coalesce(DepotMinimum.minimum, Item.min_per_depot)
+    return (select(Depot.id, Item.id).join(Area, Area.id == Depot.area_id).join(Item, Item.id > 0)
+            .outerjoin(DepotMinimum, and_(DepotMinimum.depot_id == Depot.id,
+                                          DepotMinimum.item_id == Item.id))
+            .outerjoin(avail, and_(avail.c.depot_id == Depot.id, avail.c.item_id == Item.id))
+            .where(Area.path.startswith(prefix), minimum > 0,
+                   func.coalesce(avail.c.qty, 0) < minimum))

@@ -12,16 +12,16 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import db
-from app.errors import DomainError, Forbidden, ValidationFailed
+from app.errors import Forbidden, ValidationFailed
 from app.importexport.kinds import KINDS
 from app.models import Area, AuditEntry, User
 from app.models.enums import Role
 from app.services import imports, users
 from app.services.access import AUDIT_READERS
 from app.web import locale
-from app.web.common import list_args, my_prefix, page, url_args
-from app.web.forms import ImportConfirmForm, ImportForm, UserForm, attach, choices
-from app.web.inventory import _may, raise_forbidden
+from app.web.common import list_args, my_prefix, page, require, submit, url_args
+from app.web.forms import ImportConfirmForm, ImportForm, UserForm, choices
+from app.web.inventory import _status
 
 bp = Blueprint("admin", __name__)
 KIND_LABELS = {"areas": ("区域", "Areas"), "items": ("物资品类", "Items"),
@@ -41,29 +41,23 @@ def _user_form() -> UserForm:
 
 @bp.route("/users", methods=["GET", "POST"], endpoint="users")
 def users_page() -> str | Response | tuple[str, int]:
-    if not _may("users"):
-        raise_forbidden()
+    require("users")
     form = _user_form()
-    status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                users.create_user(db.session(), {
-                    "username": form.username.data, "display_name": form.display_name.data or "",
-                    "role": form.role.data, "area": form.area.data,
-                    "password": form.password.data, "active": form.active.data})
-                flash(_("User %(name)s created.", name=form.username.data), "ok")
-                return redirect(url_for("admin.users"))
-            except DomainError as exc:
-                attach(form, exc)
-        status = 422
+        done = submit(form, "users", lambda: users.create_user(db.session(), {
+            "username": form.username.data, "display_name": form.display_name.data or "",
+            "role": form.role.data, "area": form.area.data, "password": form.password.data,
+            "active": form.active.data}),
+            _("User %(name)s created.", name=form.username.data), url_for("admin.users"))
+        if done:
+            return done
     args = list_args()
     stmt = (select(User).join(Area, Area.id == User.area_id).options(selectinload(User.area))
             .where(Area.path.startswith(my_prefix())))
     result = page(stmt, args, {"username": User.username, "role": User.role},
                   [User.username, User.display_name], "username")
     return render_template("admin/users.html", page=result, args=url_args(args),
-                           form=form), status
+                           form=form), _status()
 
 
 
@@ -99,8 +93,7 @@ def _kind_choices() -> list[tuple[str, str]]:
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv() -> str | Response | tuple[str, int]:
     """Step 1: upload and preview (nothing written). Step 2: confirm."""
-    if not _may("import"):
-        raise_forbidden()
+    require("import")
     form = ImportForm()
     form.kind.choices = _kind_choices()
     confirm = ImportConfirmForm()

@@ -47,3 +47,40 @@ def my_prefix(area_code: str | None = None) -> str:
 def url_args(args: dict[str, Any]) -> dict[str, Any]:
     """The args worth keeping in links (no Nones, no per_page)."""
     return {k: v for k, v in args.items() if v not in (None, "") and k != "per_page"}
+
+
+def may(domain: str) -> bool:
+    """Whether the signed-in user's role may change this kind of record."""
+    from app.services.access import can_write
+    return can_write(current_user.role, domain)
+
+
+def require(domain: str) -> None:
+    if not may(domain):
+        from flask_babel import gettext as _
+
+        from app.errors import Forbidden
+        raise Forbidden(_("Your role cannot change this."))
+
+
+def submit(form: Any, domain: str, run: Any, done: str, to: str) -> Any:
+    """Handle a posted form: check the role, validate, run the service, flash and redirect.
+
+    Returns the redirect, or None when the form must be shown again (its errors, from the
+    fields or from the service, stand beside the fields and what was typed is kept).
+    """
+    from flask import flash, redirect
+
+    from app.errors import DomainError
+    from app.web.forms import attach
+
+    require(domain)
+    if form.validate():
+        try:
+            run()
+        except DomainError as exc:
+            attach(form, exc)
+        else:
+            flash(done, "ok")
+            return redirect(to)
+    return None

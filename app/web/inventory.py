@@ -4,23 +4,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import db
-from app.api.stock import _below_minimum_pairs
-from app.errors import DomainError, NotFound
+from app.errors import NotFound
 from app.models import PEOPLE_FIELDS, Area, Depot, Item, LedgerEntry, StockLot
 from app.models.enums import AreaLevel
 from app.services import areas as area_svc
-from app.services import stock
-from app.services.access import can_write
+from app.services import stock, summary
 from app.services.lookup import ensure_in_scope, scoped_by_code
 from app.web import locale
-from app.web.common import list_args, my_prefix, page, url_args
+from app.web.common import list_args, may, my_prefix, page, submit, url_args
 from app.web.forms import (
     AdjustForm,
     AreaPeopleForm,
@@ -28,7 +26,6 @@ from app.web.forms import (
     ReceiptForm,
     TransferForm,
     WriteOffForm,
-    attach,
     choices,
     data_of,
 )
@@ -57,32 +54,20 @@ def area(code: str) -> str | Response | tuple[str, int]:
     children = session.scalars(select(Area).where(Area.parent_id == found.id)
                                .order_by(Area.code)).all()
     form = AreaPeopleForm(obj=found)
-    status = 200
+    fields = ["name_zh", "name_en", *([] if children else PEOPLE_FIELDS)]
     if request.method == "POST":
-        if not _may("areas"):
-            raise_forbidden()
-        if form.validate():
-            fields = ["name_zh", "name_en", *([] if children else PEOPLE_FIELDS)]
-            try:
-                area_svc.update_area(session, code, {f: getattr(form, f).data for f in fields
-                                                     if getattr(form, f).data is not None})
-                flash(_("Saved."), "ok")
-                return redirect(url_for("inventory.area", code=code))
-            except DomainError as exc:
-                attach(form, exc)
-        status = 422
+        done = submit(form, "areas", lambda: area_svc.update_area(session, code, {
+            f: getattr(form, f).data for f in fields if getattr(form, f).data is not None}),
+            _("Saved."), url_for("inventory.area", code=code))
+        if done:
+            return done
     return render_template("areas/detail.html", area=found, children=children, form=form,
-                           editable=_may("areas"), leaf=not children), status
+                           editable=may("areas"), leaf=not children), _status()
 
 
-def _may(domain: str) -> bool:
-    from flask_login import current_user
-    return can_write(current_user.role, domain)
-
-
-def raise_forbidden() -> None:
-    from app.errors import Forbidden
-    raise Forbidden(_("Your role cannot change this."))
+def _status() -> int:
+    """A form shown again after a POST is a 422; a plain view a 200."""
+    return 422 if request.method == "POST" else 200
 
 
 @bp.get("/depots")
@@ -119,26 +104,18 @@ def depot(code: str) -> str | Response | tuple[str, int]:
     session = db.session()
     found = scoped_by_code(session, Depot, code, "depot")
     forms = _depot_forms(found)
-    status = 200
     action = request.form.get("action")
     if request.method == "POST" and action in forms:
-        if not _may("stock"):
-            raise_forbidden()
-        form = forms[action]
-        if form.validate():
-            try:
-                _run(action, found.code, form)
-                flash(_("Done: the ledger has the entry."), "ok")
-                return redirect(url_for("inventory.depot", code=code))
-            except DomainError as exc:
-                attach(form, exc)
-        status = 422
+        done = submit(forms[action], "stock", lambda: _run(action, found.code, forms[action]),
+                      _("Done: the ledger has the entry."), url_for("inventory.depot", code=code))
+        if done:
+            return done
     lots = session.scalars(select(StockLot).options(selectinload(StockLot.item)).where(
         StockLot.depot_id == found.id, StockLot.on_hand > 0).order_by(
         StockLot.item_id, StockLot.expiry_date.is_(None), StockLot.expiry_date)).all()
     return render_template("stock/depot.html", depot=found, lots=lots, forms=forms,
                            today=date.today(), soon=date.today() + timedelta(days=30),
-                           writable=_may("stock"), active=action), status
+                           writable=may("stock"), active=action), _status()
 
 
 def _run(action: str, depot: str, form: Any) -> None:
@@ -168,7 +145,7 @@ def lots() -> str:
         stmt = stmt.where(StockLot.expiry_date <= date.today()
                           + timedelta(days=int(args["expiring"])))
     if args["below"]:
-        pairs = _below_minimum_pairs(prefix).subquery()
+        pairs = summary.below_minimum_pairs(prefix).subquery()
         stmt = stmt.join(pairs, and_(pairs.c[0] == StockLot.depot_id,
                                      pairs.c[1] == StockLot.item_id))
     result = page(stmt, args, {"expiry": StockLot.expiry_date, "item": Item.code,
@@ -188,25 +165,22 @@ def lot(lot_id: int) -> str | Response | tuple[str, int]:
     ensure_in_scope(found.depot)
     forms = {"adjust": AdjustForm(prefix="adjust"), "write_off": WriteOffForm(prefix="wo")}
     action = request.form.get("action")
-    status = 200
     if request.method == "POST" and action in forms:
-        if not _may("stock"):
-            raise_forbidden()
         form = forms[action]
-        if form.validate():
-            try:
-                if action == "adjust":
-                    stock.adjust(session, lot_id=lot_id, delta=form.delta.data,
-                                 reason=form.reason.data)
-                else:
-                    stock.write_off(session, lot_id=lot_id, reason=form.reason.data or "")
-                flash(_("Done: the ledger has the entry."), "ok")
-                return redirect(url_for("inventory.lot", lot_id=lot_id))
-            except DomainError as exc:
-                attach(form, exc)
-        status = 422
+
+        def run() -> None:
+            if action == "adjust":
+                stock.adjust(session, lot_id=lot_id, delta=form.delta.data,
+                             reason=form.reason.data)
+            else:
+                stock.write_off(session, lot_id=lot_id, reason=form.reason.data or "")
+
+        done = submit(form, "stock", run, _("Done: the ledger has the entry."),
+                      url_for("inventory.lot", lot_id=lot_id))
+        if done:
+            return done
     session.refresh(found)
     history = session.scalars(select(LedgerEntry).where(LedgerEntry.lot_id == lot_id)
                               .order_by(LedgerEntry.id.desc())).all()
     return render_template("stock/lot.html", lot=found, history=history, forms=forms,
-                           today=date.today(), writable=_may("stock")), status
+                           today=date.today(), writable=may("stock")), _status()

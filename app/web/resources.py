@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import db
-from app.errors import DomainError
 from app.models import Area, MobilisationLevel, OccupancyReport, Shelter, Team
 from app.models.enums import ShelterStatus, TeamKind
 from app.services import levels as level_svc
@@ -19,9 +18,9 @@ from app.services import teams as team_svc
 from app.services.levels import district_of
 from app.services.lookup import scoped_by_code
 from app.web import locale
-from app.web.common import list_args, my_prefix, page, url_args
-from app.web.forms import LevelForm, MemberForm, OccupancyForm, attach, choices
-from app.web.inventory import _may, raise_forbidden
+from app.web.common import list_args, may, my_prefix, page, require, submit, url_args
+from app.web.forms import LevelForm, MemberForm, OccupancyForm, choices
+from app.web.inventory import _status
 
 bp = Blueprint("resources_web", __name__)
 
@@ -48,7 +47,7 @@ def shelters() -> str:
     forms = {s.code: _occupancy_form(s) for s in result["items"]}
     return render_template("shelters/list.html", page=result, args=url_args(args), forms=forms,
                            statuses=choices(ShelterStatus, locale()),
-                           writable=_may("occupancy"))
+                           writable=may("occupancy"))
 
 
 @bp.route("/shelters/<code>", methods=["GET", "POST"])
@@ -56,29 +55,22 @@ def shelter(code: str) -> str | Response | tuple[str, int]:
     session = db.session()
     found = scoped_by_code(session, Shelter, code, "shelter")
     form = _occupancy_form(found)
-    status = 200
     if request.method == "POST":
-        if not _may("occupancy"):
-            raise_forbidden()
-        if form.validate():
-            try:
-                shelter_svc.update_occupancy(
-                    session, code, form.occupancy.data,
-                    ShelterStatus(form.status.data) if form.status.data else None,
-                    form.note.data or "")
-                flash(_("Occupancy of %(name)s is now %(n)s.", name=found.code,
-                        n=form.occupancy.data), "ok")
-                back = request.form.get("back")
-                return redirect(back if back == url_for("resources_web.shelters")
-                                else url_for("resources_web.shelter", code=code))
-            except DomainError as exc:
-                attach(form, exc)
-        status = 422
+        back = request.form.get("back")
+        done = submit(form, "occupancy", lambda: shelter_svc.update_occupancy(
+            session, code, form.occupancy.data,
+            ShelterStatus(form.status.data) if form.status.data else None,
+            form.note.data or ""),
+            _("Occupancy of %(name)s is now %(n)s.", name=found.code, n=form.occupancy.data),
+            back if back == url_for("resources_web.shelters")
+            else url_for("resources_web.shelter", code=code))
+        if done:
+            return done
     history = session.scalars(select(OccupancyReport).where(
         OccupancyReport.shelter_id == found.id).order_by(OccupancyReport.id.desc())
         .limit(20)).all()
     return render_template("shelters/detail.html", shelter=found, form=form, history=history,
-                           writable=_may("occupancy")), status
+                           writable=may("occupancy")), _status()
 
 
 @bp.get("/teams")
@@ -101,26 +93,19 @@ def team(code: str) -> str | Response | tuple[str, int]:
     session = db.session()
     found = scoped_by_code(session, Team, code, "team")
     form = MemberForm()
-    status = 200
     if request.method == "POST":
-        if not _may("teams"):
-            raise_forbidden()
-        if form.validate():
-            quals = ([{"name": form.qualification.data, "expires_on": form.expires_on.data}]
-                     if form.qualification.data else [])
-            try:
-                team_svc.add_member(session, code, {
-                    "name": form.name.data, "role": form.role.data or "",
-                    "phone": form.phone.data or "", "qualifications": quals})
-                flash(_("Member added."), "ok")
-                return redirect(url_for("resources_web.team", code=code))
-            except DomainError as exc:
-                attach(form, exc)
-        status = 422
+        quals = ([{"name": form.qualification.data, "expires_on": form.expires_on.data}]
+                 if form.qualification.data else [])
+        done = submit(form, "teams", lambda: team_svc.add_member(session, code, {
+            "name": form.name.data, "role": form.role.data or "",
+            "phone": form.phone.data or "", "qualifications": quals}),
+            _("Member added."), url_for("resources_web.team", code=code))
+        if done:
+            return done
     session.refresh(found)
     return render_template("teams/detail.html", team=found, form=form, today=date.today(),
                            soon=date.today() + timedelta(days=60),
-                           writable=_may("teams")), status
+                           writable=may("teams")), _status()
 
 
 @bp.get("/levels")
@@ -131,13 +116,12 @@ def levels() -> str:
     rows = session.scalars(select(MobilisationLevel).where(
         MobilisationLevel.district_id == district.id).order_by(MobilisationLevel.level)).all()
     return render_template("levels/list.html", levels=rows, district=district,
-                           writable=_may("levels"))
+                           writable=may("levels"))
 
 
 @bp.route("/levels/<int:level>", methods=["GET", "POST"])
 def level_edit(level: int) -> str | Response | tuple[str, int]:
-    if not _may("levels"):
-        raise_forbidden()
+    require("levels")
     session = db.session()
     from flask_login import current_user
     district = district_of(session, session.get_one(Area, current_user.area_id))
@@ -146,22 +130,21 @@ def level_edit(level: int) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.checklist_zh.data = "\n".join(c.text_zh for c in found.checklist)
         form.checklist_en.data = "\n".join(c.text_en for c in found.checklist)
-    status = 200
     if request.method == "POST":
-        if form.validate():
-            zh = [x.strip() for x in form.checklist_zh.data.splitlines() if x.strip()]
-            en = [x.strip() for x in form.checklist_en.data.splitlines() if x.strip()]
-            owners = [c.owner for c in found.checklist]
-            checklist = [{"text_zh": t, "text_en": en[i] if i < len(en) else "",
-                          "owner": owners[i] if i < len(owners) else ""}
-                         for i, t in enumerate(zh)]
-            try:
-                level_svc.update_level(session, district.code, level, {
-                    "trigger_zh": form.trigger_zh.data, "trigger_en": form.trigger_en.data,
-                    "checklist": checklist})
-                flash(_("Saved."), "ok")
-                return redirect(url_for("resources_web.levels"))
-            except DomainError as exc:
-                attach(form, exc)
-        status = 422
-    return render_template("levels/edit.html", level=found, form=form), status
+        done = submit(form, "levels", lambda: level_svc.update_level(
+            session, district.code, level, {"trigger_zh": form.trigger_zh.data,
+                                            "trigger_en": form.trigger_en.data,
+                                            "checklist": _checklist(form, found)}),
+            _("Saved."), url_for("resources_web.levels"))
+        if done:
+            return done
+    return render_template("levels/edit.html", level=found, form=form), _status()
+
+
+def _checklist(form: LevelForm, level: MobilisationLevel) -> list[dict[str, str]]:
+    """Pair the Chinese and English lines; owners stay with their positions."""
+    zh = [x.strip() for x in form.checklist_zh.data.splitlines() if x.strip()]
+    en = [x.strip() for x in form.checklist_en.data.splitlines() if x.strip()]
+    owners = [c.owner for c in level.checklist]
+    return [{"text_zh": t, "text_en": en[i] if i < len(en) else "",
+             "owner": owners[i] if i < len(owners) else ""} for i, t in enumerate(zh)]
