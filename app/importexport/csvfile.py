@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import _
+
 
 @dataclass(frozen=True)
 class Column:
@@ -69,12 +71,13 @@ def parse(raw: bytes, columns: list[Column], encoding: str | None = None) -> Par
     try:
         text, out.encoding = decode(raw, encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        out.errors.append(RowError(1, None, f"The file is not UTF-8 or GB18030 text: {exc}"))
+        out.errors.append(RowError(1, None, _("The file is not UTF-8 or GB18030 text: %(exc)s",
+                                              exc=exc)))
         return out
     records = [r for r in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
     numbered = [(i + 1, r) for i, r in enumerate(records) if any(c.strip() for c in r)]
     if not numbered:
-        out.errors.append(RowError(1, None, "The file has no header row."))
+        out.errors.append(RowError(1, None, _("The file has no header row.")))
         return out
     (header_no, header), body = numbered[0], numbered[1:]
     lookup = {}
@@ -85,14 +88,15 @@ def parse(raw: bytes, columns: list[Column], encoding: str | None = None) -> Par
     for cell in header:
         col = lookup.get(_norm(cell))
         if col is None and cell.strip():
-            out.errors.append(RowError(header_no, cell, f"Unknown column '{cell}'. Known: "
-                                       + ", ".join(c.key for c in columns)))
+            out.errors.append(RowError(header_no, cell, _(
+                "Unknown column '%(cell)s'. Known: %(known)s", cell=cell,
+                known=", ".join(c.key for c in columns))))
         mapping.append(col)
     present = {c.key for c in mapping if c}
     for col in columns:
         if col.required and col.key not in present:
-            out.errors.append(RowError(header_no, col.key,
-                                       f"Required column '{col.key}' ({col.zh}) is missing."))
+            out.errors.append(RowError(header_no, col.key, _(
+                "Required column '%(key)s' (%(zh)s) is missing.", key=col.key, zh=col.zh)))
     if out.errors:
         return out
     if body and all(c.strip().startswith("#") for c in body[0][1] if c.strip()):
@@ -107,14 +111,16 @@ def _parse_row(row_no: int, cells: list[str], mapping: list[Column | None],
                columns: list[Column], errors: list[RowError]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if len(cells) > len(mapping):
-        errors.append(RowError(row_no, None, f"{len(cells)} cells but {len(mapping)} columns."))
+        errors.append(RowError(row_no, None, _("%(cells)s cells but %(columns)s columns.",
+                                               cells=len(cells), columns=len(mapping))))
     for col, cell in zip(mapping, cells, strict=False):
         if col is None:
             continue
         value = cell.strip()
         if not value:
             if col.required:
-                errors.append(RowError(row_no, col.key, f"'{col.key}' is required.", value))
+                errors.append(RowError(row_no, col.key, _("'%(key)s' is required.", key=col.key),
+                                       value))
             continue
         try:
             data[col.key] = col.parse(value)
@@ -123,7 +129,7 @@ def _parse_row(row_no: int, cells: list[str], mapping: list[Column | None],
     for col in columns:
         if col.required and col.key not in data and not any(
                 e.row == row_no and e.column == col.key for e in errors):
-            errors.append(RowError(row_no, col.key, f"'{col.key}' is required."))
+            errors.append(RowError(row_no, col.key, _("'%(key)s' is required.", key=col.key)))
     return data
 
 

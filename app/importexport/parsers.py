@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from app.i18n import _
 from app.models.enums import Labelled
 
 _LIST_SPLIT = re.compile(r"[;；、|]")
@@ -18,16 +19,17 @@ def whole(value: str) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise ValueError(f"'{value}' is not a whole number.") from None
+        raise ValueError(_("'%(value)s' is not a whole number.", value=value)) from None
     if not number.is_integer() or number < 0:
-        raise ValueError(f"'{value}' is not a whole number zero or more.")
+        raise ValueError(_("'%(value)s' is not a whole number zero or more.",
+                           value=value))
     return int(number)
 
 
 def positive(value: str) -> int:
     number = whole(value)
     if number <= 0:
-        raise ValueError("Must be above zero.")
+        raise ValueError(_("Must be above zero."))
     return number
 
 
@@ -35,20 +37,20 @@ def decimal(value: str) -> float:
     try:
         return float(value.replace(",", ""))
     except ValueError:
-        raise ValueError(f"'{value}' is not a number.") from None
+        raise ValueError(_("'%(value)s' is not a number.", value=value)) from None
 
 
 def latitude(value: str) -> float:
     number = decimal(value)
     if not -90 <= number <= 90:
-        raise ValueError("A latitude lies between -90 and 90.")
+        raise ValueError(_("A latitude lies between -90 and 90."))
     return number
 
 
 def longitude(value: str) -> float:
     number = decimal(value)
     if not -180 <= number <= 180:
-        raise ValueError("A longitude lies between -180 and 180.")
+        raise ValueError(_("A longitude lies between -180 and 180."))
     return number
 
 
@@ -59,7 +61,8 @@ def day(value: str) -> date:
         y, m, d = (int(p) for p in text.split("-"))
         return date(y, m, d)
     except (ValueError, TypeError):
-        raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD).") from None
+        raise ValueError(_("'%(value)s' is not a date (use YYYY-MM-DD).",
+                           value=value)) from None
 
 
 def flag(value: str) -> bool:
@@ -68,7 +71,7 @@ def flag(value: str) -> bool:
         return True
     if text in FALSE:
         return False
-    raise ValueError(f"'{value}' is not yes/no.")
+    raise ValueError(_("'%(value)s' is not yes/no.", value=value))
 
 
 def enum(cls: type[Labelled]) -> Callable[[str], str]:
@@ -86,8 +89,8 @@ def enum_list(cls: type[Labelled]) -> Callable[[str], list[str]]:
 def code(value: str) -> str:
     text = value.strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}", text):
-        raise ValueError(f"'{value}' is not a code (letters, digits, '-', '_', '.'; "
-                         "at most 32).")
+        raise ValueError(_("'%(value)s' is not a code (letters, digits, '-', '_', '.'; at most "
+                           "32).", value=value))
     return text
 
 

@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from sqlalchemy import Enum as SAEnum
 
+from app.i18n import _
+
 
 class Labelled(StrEnum):
     """A StrEnum whose members carry (zh, en) labels in the class's LABELS map."""
@@ -25,7 +27,8 @@ class Labelled(StrEnum):
             zh, en = cls.labels().get(member.value, (member.value, member.value))
             if text.lower() in {member.value, en.lower()} or text == zh:
                 return member
-        raise ValueError(f"'{raw}' is not one of: {', '.join(m.value for m in cls)}")
+        raise ValueError(_("'%(raw)s' is not one of: %(choices)s", raw=raw,
+                           choices=", ".join(m.value for m in cls)))
 
 
 def _with_labels(cls: type[Labelled], labels: dict[str, tuple[str, str]]) -> type[Labelled]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from app.errors import Forbidden
+from app.i18n import _, lang
 from app.models.enums import Role
 from app.services.lookup import actor
 
@@ -27,7 +28,8 @@ def require_writer(domain: str) -> None:
     """Refuse a change from a role that may not make it."""
     who = actor()
     if who.role not in WRITERS[domain]:
-        raise Forbidden(f"Your role ({who.role.label('en')}) cannot change {domain}.")
+        raise Forbidden(_("Your role (%(role)s) cannot make this change.",
+                          role=who.role.label(lang())))
 
 
 def can_write(role: Role, domain: str) -> bool:

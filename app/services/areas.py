@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import unit_of_work
 from app.errors import Conflict, ValidationFailed
+from app.i18n import _, lang
 from app.models import PEOPLE_FIELDS, Area
 from app.models.enums import LEVEL_ORDER, AreaLevel, Hazard
 from app.services import records
@@ -21,15 +22,17 @@ AREA = records.Resource(Area, "areas", "area", refs={"parent": (Area, "parent_id
 def _check_level(parent: Area | None, level: AreaLevel) -> None:
     if parent is None:
         if level is not AreaLevel.DISTRICT:
-            raise ValidationFailed("Only a district has no parent area.", field="parent")
+            raise ValidationFailed(_("Only a district has no parent area."), field="parent")
         return
     expected = LEVEL_ORDER[LEVEL_ORDER.index(parent.level) + 1] \
         if parent.level is not AreaLevel.GRID else None
     if expected is None:
-        raise ValidationFailed("A grid cannot have sub-areas.", field="parent")
+        raise ValidationFailed(_("A grid cannot have sub-areas."), field="parent")
     if level is not expected:
-        raise ValidationFailed(f"Under a {parent.level.value} comes a {expected.value}, "
-                               f"not a {level.value}.", field="level")
+        raise ValidationFailed(_("Under a %(parent)s comes a %(expected)s, not a %(level)s.",
+                                 parent=parent.level.label(lang()),
+                                 expected=expected.label(lang()), level=level.label(lang())),
+                               field="level")
 
 
 def _check_hazards(hazards: list[str]) -> list[str]:
@@ -49,14 +52,15 @@ def create_area(session: Session, data: dict[str, Any]) -> Area:
         if parent is not None:
             ensure_in_scope(parent, "parent")
         elif actor().area_path:
-            raise ValidationFailed("Only an administrator of the whole system can add a "
-                                   "district.", field="parent")
+            raise ValidationFailed(_("Only an administrator of the whole system can add a "
+                                     "district."), field="parent")
         level = AreaLevel(data["level"])
         _check_level(parent, level)
         if "hazards" in data:
             data["hazards"] = _check_hazards(data["hazards"])
         if session.scalar(select(Area.id).where(Area.code == data["code"])):
-            raise Conflict(f"An area with code '{data['code']}' already exists.", field="code")
+            raise Conflict(_("The code '%(code)s' is already used.", code=data["code"]),
+                           field="code")
         area = Area(parent_id=parent.id if parent else None,
                     **{k: v for k, v in data.items() if k != "parent"})
         session.add(area)
@@ -77,13 +81,14 @@ def update_area(session: Session, code: str, data: dict[str, Any]) -> Area:
         ensure_in_scope(area)
         for fixed in ("code", "level", "parent"):
             if fixed in data and data[fixed] != _current(area, fixed):
-                raise ValidationFailed(f"The {fixed} of an area cannot be changed.", field=fixed)
+                raise ValidationFailed(_("The %(field)s of an area cannot be changed.",
+                                         field=fixed), field=fixed)
             data.pop(fixed, None)
         people = [k for k in data if k in PEOPLE_FIELDS]
         if people and _has_children(session, area):
-            raise ValidationFailed(
-                f"{area.code} has sub-areas: its {people[0]} is the sum of theirs. "
-                "Edit the grids instead.", field=people[0])
+            raise ValidationFailed(_(
+                "%(code)s has sub-areas: its %(field)s is the sum of theirs. Edit the grids "
+                "instead.", code=area.code, field=people[0]), field=people[0])
         if "hazards" in data:
             data["hazards"] = _check_hazards(data["hazards"])
         for key, value in data.items():
@@ -112,15 +117,17 @@ def delete_area(session: Session, code: str) -> None:
         area = by_code(session, Area, code, "area")
         ensure_in_scope(area)
         if _has_children(session, area):
-            raise Conflict(f"{code} still has sub-areas; delete them first.", field="code")
+            raise Conflict(_("%(code)s still has sub-areas; delete them first.", code=code),
+                           field="code")
         path = area.path
         session.delete(area)
         try:
             session.flush()
         except IntegrityError:
             session.rollback()
-            raise Conflict(f"Area '{code}' is still in use (depots, shelters, teams or users "
-                           "are placed in it); it was not deleted.", field="code") from None
+            raise Conflict(_("'%(code)s' is still in use (stock, shelters, teams, users or "
+                             "sub-areas refer to it); it was not deleted.", code=code),
+                           field="code") from None
         _rollup_ids(session, [int(x) for x in path.strip("/").split("/")][:-1])
 
 

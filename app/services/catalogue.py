@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.db import unit_of_work
 from app.errors import NotFound, ValidationFailed
+from app.i18n import _
 from app.models import Area, Depot, DepotMinimum, Item, PlanningNorm
 from app.models.enums import NormBasis
 from app.services import records
@@ -17,10 +18,10 @@ from app.services.lookup import by_code, scoped_by_code
 
 def _check_norm(_session: Session, norm: PlanningNorm) -> None:
     if norm.basis == NormBasis.PEOPLE_N and not norm.people_n:
-        raise ValidationFailed("A per-N-people norm needs people_n (e.g. 50 for one toilet per "
-                               "50 people).", field="people_n")
+        raise ValidationFailed(_("A per-N-people norm needs people_n (e.g. 50 for one toilet "
+                                 "per 50 people)."), field="people_n")
     if not (norm.source or "").strip():
-        raise ValidationFailed("Every norm carries its source.", field="source")
+        raise ValidationFailed(_("Every norm carries its source."), field="source")
 
 
 ITEM = records.Resource(Item, "items", "item", scoped=False)
@@ -32,7 +33,7 @@ NORM = records.Resource(PlanningNorm, "norms", "norm", scoped=False, check=_chec
 def _norm(session: Session, norm_id: int) -> PlanningNorm:
     norm = session.get(PlanningNorm, norm_id)
     if norm is None:
-        raise NotFound(f"No planning norm {norm_id}.", field="id")
+        raise NotFound(_("No planning norm %(id)s.", id=norm_id), field="id")
     return norm
 
 
@@ -57,7 +58,7 @@ def set_minimum(session: Session, depot_code: str, item_code: str, minimum: int 
     """Set (or with None, clear) a depot's own minimum level for an item."""
     require_writer("depots")
     if minimum is not None and minimum < 0:
-        raise ValidationFailed("A minimum cannot be negative.", field="minimum")
+        raise ValidationFailed(_("A minimum cannot be negative."), field="minimum")
     with unit_of_work(session):
         depot = scoped_by_code(session, Depot, depot_code, "depot")
         item = by_code(session, Item, item_code, "item")

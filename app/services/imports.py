@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import audit
 from app.db import bulk_insert, unit_of_work, utcnow
 from app.errors import DomainError, ValidationFailed
+from app.i18n import _, lang
 from app.importexport import csvfile
 from app.importexport.kinds import KINDS
 from app.models import (
@@ -66,9 +67,14 @@ class _Errors:
         if not self.items:
             return
         first = self.items[0]
-        where = f"row {first.row}" + (f", column '{first.column}'" if first.column else "")
-        raise ImportFailed(f"{len(self.items)} error(s); nothing was imported. First: {where}: "
-                           f"{first.message}", field=first.column,
+        if first.column:
+            detail = _("%(n)s error(s); nothing was imported. First: row %(row)s, column "
+                       "'%(column)s': %(message)s", n=len(self.items), row=first.row,
+                       column=first.column, message=first.message)
+        else:
+            detail = _("%(n)s error(s); nothing was imported. First: row %(row)s: %(message)s",
+                       n=len(self.items), row=first.row, message=first.message)
+        raise ImportFailed(detail, field=first.column,
                            errors=[e.as_dict() for e in self.items[:500]], kind=kind)
 
 
@@ -76,7 +82,8 @@ def import_csv(session: Session, kind: str, raw: bytes, *, encoding: str | None 
                dry_run: bool = False) -> ImportResult:
     """Import a CSV of one kind: validate every row first, then write all rows in one go."""
     if kind not in KINDS:
-        raise ValidationFailed(f"Unknown kind '{kind}'. Choose from: {', '.join(KINDS)}.",
+        raise ValidationFailed(_("Unknown kind '%(kind)s'. Choose from: %(kinds)s.", kind=kind,
+                                 kinds=", ".join(KINDS)),
                                field="kind")
     require_writer("import")
     parsed = csvfile.parse(raw, KINDS[kind], encoding)
@@ -116,7 +123,8 @@ def _duplicates(rows: list[tuple[int, dict[str, Any]]], key: tuple[str, ...],
     for row_no, data in rows:
         k = tuple(data.get(c) for c in key)
         if k in seen:
-            errors.add(row_no, key[-1], f"Duplicate of row {seen[k]}.", "/".join(map(str, k)))
+            errors.add(row_no, key[-1], _("Duplicate of row %(row)s.", row=seen[k]),
+                       "/".join(map(str, k)))
         else:
             seen[k] = row_no
 
@@ -145,29 +153,35 @@ def _apply_areas(session: Session, rows: list[tuple[int, dict[str, Any]]], error
         if old is not None:
             old_parent = old.parent.code if old.parent_id else None
             if old.level.value != data["level"] or (parent or None) != old_parent:
-                errors.add(row_no, "parent", f"{data['code']} exists as a {old.level.value} "
-                           f"under {old_parent}; level and parent cannot change.", parent)
+                errors.add(row_no, "parent", _(
+                    "%(code)s exists as a %(level)s under %(parent)s; level and parent cannot "
+                    "change.", code=data["code"], level=old.level.label(lang()),
+                    parent=old_parent), parent)
             elif not who.covers(old.path):
-                errors.add(row_no, "code", "This area is outside your responsibility.",
+                errors.add(row_no, "code", _("This area is outside your responsibility."),
                            data["code"])
             continue
         if not parent:
             if data["level"] != AreaLevel.DISTRICT.value:
-                errors.add(row_no, "parent", "Only a district has no parent.")
+                errors.add(row_no, "parent", _("Only a district has no parent."))
             elif who.area_path:
-                errors.add(row_no, "parent", "Only a system administrator adds districts.")
+                errors.add(row_no, "parent", _("Only a system administrator adds districts."))
             continue
         if parent not in levels:
-            errors.add(row_no, "parent", f"Parent '{parent}' is neither in the file nor known.",
+            errors.add(row_no, "parent", _("Parent '%(parent)s' is neither in the file nor "
+                                           "known.", parent=parent),
                        parent)
             continue
         want = LEVEL_ORDER.index(AreaLevel(levels[parent])) + 1
         if want >= len(LEVEL_ORDER) or LEVEL_ORDER[want].value != data["level"]:
-            errors.add(row_no, "level", f"Under a {levels[parent]} comes "
-                       f"{LEVEL_ORDER[want].value if want < len(LEVEL_ORDER) else 'nothing'}.",
+            errors.add(row_no, "level", _(
+                "Under a %(parent)s comes a %(expected)s, not a %(level)s.",
+                parent=AreaLevel(levels[parent]).label(lang()),
+                expected=LEVEL_ORDER[want].label(lang()) if want < len(LEVEL_ORDER) else "—",
+                level=AreaLevel(data["level"]).label(lang())),
                        data["level"])
         elif parent in existing and not who.covers(existing[parent].path):
-            errors.add(row_no, "parent", "The parent is outside your responsibility.", parent)
+            errors.add(row_no, "parent", _("The parent is outside your responsibility."), parent)
     if errors.items:
         return
     by_level = sorted(rows, key=lambda r: LEVEL_ORDER.index(AreaLevel(r[1]["level"])))
@@ -229,10 +243,11 @@ def _upsert(res: Resource) -> Any:
                 if key in _REFS:
                     area = areas.get(value)
                     if area is None:
-                        errors.add(row_no, key, f"No area with code '{value}'.", value)
+                        errors.add(row_no, key, _("No area with code '%(code)s'.", code=value),
+                                   value)
                         continue
                     if not who.covers(area.path):
-                        errors.add(row_no, key, "That area is outside your responsibility.",
+                        errors.add(row_no, key, _("That area is outside your responsibility."),
                                    value)
                         continue
                     setattr(obj, _REFS[key][1], area.id)
@@ -255,7 +270,7 @@ def _check_existing_scope(session: Session, obj: Any, who: Any, row_no: int,
     area_id = getattr(obj, "area_id", None) or getattr(obj, "home_area_id", None)
     area = session.get(Area, area_id)
     if area is not None and not who.covers(area.path):
-        errors.add(row_no, "code", "This record is outside your responsibility.", obj.code)
+        errors.add(row_no, "code", _("This record is outside your responsibility."), obj.code)
 
 
 # ---- stock lots: bulk receipts -------------------------------------------------------------
@@ -268,26 +283,30 @@ def _apply_lots(session: Session, rows: list[tuple[int, dict[str, Any]]], errors
     today = date.today()
     for row_no, d in rows:
         if d["depot"] not in depots:
-            errors.add(row_no, "depot", f"No depot with code '{d['depot']}'.", d["depot"])
+            errors.add(row_no, "depot", _("No depot with code '%(code)s'.", code=d["depot"]),
+                       d["depot"])
         elif not who.covers(depots[d["depot"]][1]):
-            errors.add(row_no, "depot", "That depot is outside your responsibility.",
+            errors.add(row_no, "depot", _("That depot is outside your responsibility."),
                        d["depot"])
         if d["item"] not in items:
-            errors.add(row_no, "item", f"No item with code '{d['item']}'.", d["item"])
+            errors.add(row_no, "item", _("No item with code '%(code)s'.", code=d["item"]),
+                       d["item"])
         received = d.get("received_on") or today
         if d.get("expiry_date") and d["expiry_date"] < received:
-            errors.add(row_no, "expiry_date", "Expired stock cannot be received.",
+            errors.add(row_no, "expiry_date", _("Expired stock cannot be received."),
                        d["expiry_date"])
         if len(d["lot_number"]) > 64:
-            errors.add(row_no, "lot_number", "A lot number has at most 64 characters.")
+            errors.add(row_no, "lot_number", _("A lot number has at most 64 characters."))
     if errors.items:
         return
     keys = [(depots[d["depot"]][0], items[d["item"]], d["lot_number"]) for _, d in rows]
     clash = _existing_lots(session, keys)
     for (row_no, d), key in zip(rows, keys, strict=True):
         if key in clash:
-            errors.add(row_no, "lot_number", f"Lot {d['lot_number']} of {d['item']} is already "
-                       f"in {d['depot']}; receive more through a receipt.", d["lot_number"])
+            errors.add(row_no, "lot_number", _(
+                "Lot %(lot)s of %(item)s is already in %(depot)s; receive more through a "
+                "receipt.", lot=d["lot_number"], item=d["item"], depot=d["depot"]),
+                d["lot_number"])
     if errors.items:
         return
     now = utcnow()
@@ -330,10 +349,11 @@ def _apply_members(session: Session, rows: list[tuple[int, dict[str, Any]]], err
     for row_no, d in rows:
         team = teams.get(d["team"])
         if team is None:
-            errors.add(row_no, "team", f"No team with code '{d['team']}'.", d["team"])
+            errors.add(row_no, "team", _("No team with code '%(code)s'.", code=d["team"]),
+                       d["team"])
             continue
         if not who.covers(team.home_area.path):
-            errors.add(row_no, "team", "That team is outside your responsibility.", d["team"])
+            errors.add(row_no, "team", _("That team is outside your responsibility."), d["team"])
             continue
         member = next((m for m in team.members if m.name == d["name"]), None)
         if member is None:
@@ -383,7 +403,8 @@ def export_rows(session: Session, kind: str) -> list[Any]:
 
 def export_csv(session: Session, kind: str, *, lang: str = "en", hxl: bool = True) -> str:
     if kind not in KINDS:
-        raise ValidationFailed(f"Unknown kind '{kind}'. Choose from: {', '.join(KINDS)}.",
+        raise ValidationFailed(_("Unknown kind '%(kind)s'. Choose from: %(kinds)s.", kind=kind,
+                                 kinds=", ".join(KINDS)),
                                field="kind")
     return csvfile.write(KINDS[kind], export_rows(session, kind), lang=lang, hxl=hxl)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import unit_of_work
 from app.errors import NotFound, ValidationFailed
+from app.i18n import _
 from app.models import Area, ChecklistItem, MobilisationLevel, MobilisationRule, Team
 from app.models.enums import AreaLevel, MobilisationScope, Speciality, TeamKind
 from app.services.access import require_writer
@@ -67,7 +68,8 @@ def get_level(session: Session, district_code: str, level: int) -> MobilisationL
     found = session.scalar(select(MobilisationLevel).where(
         MobilisationLevel.district_id == district.id, MobilisationLevel.level == level))
     if found is None:
-        raise NotFound(f"{district_code} has no response level {level}.", field="level")
+        raise NotFound(_("%(code)s has no response level %(level)s.", code=district_code,
+                         level=level), field="level")
     return found
 
 

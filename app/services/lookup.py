@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.actor import Principal, current_actor
 from app.errors import Forbidden, NotFound
+from app.i18n import _
 from app.models import Area, Depot, Item, Shelter, Team
 
 T = TypeVar("T")
@@ -15,12 +16,20 @@ T = TypeVar("T")
 _NOUNS = {Area: "area", Depot: "depot", Item: "item", Shelter: "shelter", Team: "team"}
 
 
+def _noun(model: type) -> str:
+    """The record kind in the reader's language (the words are in the catalogue)."""
+    words = {"area": _("area"), "depot": _("depot"), "item": _("item"),
+             "shelter": _("shelter"), "team": _("team")}
+    noun = _NOUNS.get(model, model.__name__.lower())
+    return words.get(noun, noun)
+
+
 def by_code(session: Session, model: type[T], code: str, field: str | None = None) -> T:
     """Load a record by code or raise NotFound naming the field."""
     obj = session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
     if obj is None:
-        noun = _NOUNS.get(model, model.__name__.lower())
-        raise NotFound(f"No {noun} with code '{code}'.", field=field or noun)
+        raise NotFound(_("No %(noun)s with code '%(code)s'.", noun=_noun(model), code=code),
+                       field=field or _NOUNS.get(model, model.__name__.lower()))
     return obj
 
 
@@ -50,7 +59,7 @@ def ensure_in_scope(obj: Any, field: str | None = None) -> None:
     """Refuse records outside the acting user's area subtree (403, never a leak of data)."""
     principal = actor()
     if not principal.covers(area_path_of(obj)):
-        raise Forbidden("This record belongs to an area outside your responsibility.",
+        raise Forbidden(_("This record belongs to an area outside your responsibility."),
                         field=field)
 
 

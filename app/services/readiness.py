@@ -114,8 +114,9 @@ def _row(unit: Area, stock: dict[str, dict[str, list[int]]], below: dict[str, in
     for need in needs(resolve_norms(norms, unit.path), planned, 1.0).values():
         if need.per_day:
             row.days[need.item] = round(held[need.item][0] / need.per_day, 2)
-    if row.days:
-        row.worst_item = min(row.days, key=lambda k: row.days[k] or 0.0)
+    key = [i for i in targets()["key_items"]["value"] if i in row.days] or list(row.days)
+    if key:
+        row.worst_item = min(key, key=lambda k: row.days[k] or 0.0)
         row.worst_days = row.days[row.worst_item]
     row.expiring_lots = sum(v[1] for v in held.values())
     row.expired_lots = sum(v[2] for v in held.values())

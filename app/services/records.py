@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db import unit_of_work
 from app.errors import Conflict, ValidationFailed
+from app.i18n import _
 from app.models import Area
 from app.services.access import require_writer
 from app.services.lookup import by_code, ensure_in_scope
@@ -44,7 +45,7 @@ def _assign(session: Session, res: Resource, obj: Any, data: dict[str, Any]) -> 
         elif key in columns:
             setattr(obj, key, value)
         else:
-            raise ValidationFailed(f"Unknown field '{key}'.", field=key)
+            raise ValidationFailed(_("Unknown field '%(field)s'.", field=key), field=key)
 
 
 def _flush(session: Session, res: Resource, obj: Any) -> None:
@@ -54,9 +55,9 @@ def _flush(session: Session, res: Resource, obj: Any) -> None:
         session.rollback()
         code = getattr(obj, "code", None)
         if code and "unique" in str(exc.orig).lower():
-            raise Conflict(f"A {res.noun} with code '{code}' already exists.",
+            raise Conflict(_("The code '%(code)s' is already used.", code=code),
                            field="code") from None
-        raise Conflict(f"The {res.noun} conflicts with existing data.") from None
+        raise Conflict(_("The record conflicts with existing data.")) from None
 
 
 def create(session: Session, res: Resource, data: dict[str, Any]) -> Any:
@@ -80,8 +81,8 @@ def update(session: Session, res: Resource, code: str, data: dict[str, Any]) -> 
         if res.scoped:
             ensure_in_scope(obj)
         if "code" in data and data["code"] != code:
-            raise ValidationFailed("A code cannot be changed; create a new record.",
-                               field="code")
+            raise ValidationFailed(_("A code cannot be changed; create a new record."),
+                                   field="code")
         _assign(session, res, obj, {k: v for k, v in data.items() if k != "code"})
         if res.check:
             res.check(session, obj)
@@ -101,6 +102,6 @@ def delete(session: Session, res: Resource, code: str) -> None:
             session.flush()
         except IntegrityError:
             session.rollback()
-            raise Conflict(f"The {res.noun} '{code}' is still in use (stock, shelters, teams, "
-                           "users or sub-areas refer to it); it was not deleted.",
+            raise Conflict(_("'%(code)s' is still in use (stock, shelters, teams, users or "
+                             "sub-areas refer to it); it was not deleted.", code=code),
                            field="code") from None

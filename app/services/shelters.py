@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.db import unit_of_work, utcnow
 from app.errors import ValidationFailed
+from app.i18n import _
 from app.models import Area, OccupancyReport, Shelter
 from app.models.enums import Facility, ShelterStatus
 from app.services import records
@@ -18,7 +19,7 @@ def _check_shelter(_session: Session, shelter: Shelter) -> None:
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="facilities") from None
     if shelter.capacity is None or shelter.capacity < 0:
-        raise ValidationFailed("Capacity is a number of persons, zero or more.",
+        raise ValidationFailed(_("Capacity is a number of persons, zero or more."),
                                field="capacity")
 
 
@@ -31,14 +32,14 @@ def update_occupancy(session: Session, code: str, occupancy: int,
     """Record how many people are in a shelter now; status follows unless given."""
     require_writer("occupancy")
     if occupancy < 0:
-        raise ValidationFailed("Occupancy cannot be negative.", field="occupancy")
+        raise ValidationFailed(_("Occupancy cannot be negative."), field="occupancy")
     with unit_of_work(session):
         shelter = scoped_by_code(session, Shelter, code, "shelter")
         if status is None:
             status = _status_for(shelter, occupancy)
         elif status is ShelterStatus.CLOSED and occupancy > 0:
-            raise ValidationFailed("A closed shelter holds nobody; set occupancy to 0 first.",
-                                   field="status")
+            raise ValidationFailed(_("A closed shelter holds nobody; set occupancy to 0 "
+                                     "first."), field="status")
         now = utcnow()
         shelter.occupancy, shelter.status, shelter.occupancy_updated_at = occupancy, status, now
         who = actor()

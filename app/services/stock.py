@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.db import unit_of_work, utcnow
 from app.errors import Conflict, ExpiredStock, InsufficientStock, NotFound, ValidationFailed
+from app.i18n import _, lang
 from app.models import Depot, Item, LedgerEntry, StockLot
 from app.models.enums import LedgerKind
 from app.services.lookup import actor, scoped_by_code
@@ -45,7 +46,7 @@ class _Raced(Exception):
 
 def _positive(quantity: int, field: str = "quantity") -> None:
     if quantity <= 0:
-        raise ValidationFailed("Quantity must be a whole number above zero.", field=field)
+        raise ValidationFailed(_("Quantity must be a whole number above zero."), field=field)
 
 
 def _apply(session: Session, lot: _LotRow, kind: LedgerKind, d_on_hand: int, d_reserved: int,
@@ -111,8 +112,8 @@ def _retrying(fn):  # type: ignore[no-untyped-def]
                     return fn(session, *args, **kwargs)
             except _Raced:
                 if attempt == MAX_RETRIES - 1:
-                    raise Conflict("The stock changed while this request was processed; "
-                                   "nothing was changed. Please try again.",
+                    raise Conflict(_("The stock changed while this request was processed; "
+                                     "nothing was changed. Please try again."),
                                    field="quantity") from None
         raise AssertionError("unreachable")
 
@@ -125,7 +126,7 @@ def _depot_item(session: Session, depot_code: str, item_code: str) -> tuple[Depo
     depot = scoped_by_code(session, Depot, depot_code, "depot")
     item = session.scalar(select(Item).where(Item.code == item_code))
     if item is None:
-        raise NotFound(f"No item with code '{item_code}'.", field="item")
+        raise NotFound(_("No item with code '%(code)s'.", code=item_code), field="item")
     return depot, item
 
 
@@ -137,21 +138,25 @@ def _pick_fefo(session: Session, depot: Depot, item: Item, quantity: int, on: da
         criteria.append(StockLot.lot_number == lot_number)
     lots = _lot_rows(session, *criteria, lock=True)
     if lot_number and not lots:
-        raise NotFound(f"Depot {depot.code} has no lot '{lot_number}' of {item.code}.",
-                       field="lot_number")
+        raise NotFound(_("Depot %(depot)s has no lot '%(lot)s' of %(item)s.",
+                         depot=depot.code, lot=lot_number, item=item.code), field="lot_number")
     usable = [lot for lot in lots if lot.expiry_date is None or lot.expiry_date >= on]
     if lot_number and not usable:
-        raise ExpiredStock(f"Lot {lot_number} expired on {lots[0].expiry_date}; expired "
-                           f"stock cannot be {verb}.", field="lot_number")
+        raise ExpiredStock(_("Lot %(lot)s expired on %(date)s; expired stock cannot be "
+                             "%(verb)s.", lot=lot_number, date=lots[0].expiry_date, verb=verb),
+                           field="lot_number")
     have = sum(lot.available for lot in usable)
     if have < quantity:
         expired = sum(lot.available for lot in lots if lot not in usable)
         reserved = sum(lot.reserved for lot in usable)
-        item_name = item.name_en or item.name_zh
-        raise InsufficientStock(
-            f"Depot {depot.code} has {have} available of {item.code} ({item_name}, unit: "
-            f"{item.unit_en}); {reserved} more reserved, {expired} expired. {quantity} cannot "
-            f"be {verb}; nothing was changed.", field="quantity", available=have,
+        zh = lang() == "zh"
+        raise InsufficientStock(_(
+            "Depot %(depot)s has %(have)s available of %(item)s (%(name)s, unit: %(unit)s); "
+            "%(reserved)s more reserved, %(expired)s expired. %(quantity)s cannot be "
+            "%(verb)s; nothing was changed.", depot=depot.code, have=have, item=item.code,
+            name=item.name_zh if zh else (item.name_en or item.name_zh),
+            unit=item.unit_zh if zh else item.unit_en, reserved=reserved, expired=expired,
+            quantity=quantity, verb=verb), field="quantity", available=have,
             requested=quantity)
     picks: list[tuple[_LotRow, int]] = []
     remaining = quantity
@@ -174,8 +179,8 @@ def receive(session: Session, *, depot: str, item: str, quantity: int, lot_numbe
     depot_obj, item_obj = _depot_item(session, depot, item)
     received_on = received_on or date.today()
     if expiry_date is not None and expiry_date < received_on:
-        raise ValidationFailed(f"Expiry {expiry_date} is before the receipt date; expired "
-                               "stock cannot be received.", field="expiry_date")
+        raise ValidationFailed(_("Expiry %(date)s is before the receipt date; expired stock "
+                                 "cannot be received.", date=expiry_date), field="expiry_date")
     lot_id = session.scalar(select(StockLot.id).where(
         StockLot.depot_id == depot_obj.id, StockLot.item_id == item_obj.id,
         StockLot.lot_number == lot_number))
@@ -187,8 +192,9 @@ def receive(session: Session, *, depot: str, item: str, quantity: int, lot_numbe
         ).scalar_one()
     lot = _lot_rows(session, StockLot.id == lot_id)[0]
     if lot.expiry_date != expiry_date:
-        raise Conflict(f"Lot {lot_number} is already held with expiry {lot.expiry_date}; "
-                       "a lot has one expiry date.", field="expiry_date")
+        raise Conflict(_("Lot %(lot)s is already held with expiry %(date)s; a lot has one "
+                         "expiry date.", lot=lot_number, date=lot.expiry_date),
+                       field="expiry_date")
     return _apply(session, lot, LedgerKind.RECEIPT, quantity, 0, reason=reason,
                   reference=reference)
 
@@ -201,7 +207,7 @@ def issue(session: Session, *, depot: str, item: str, quantity: int,
     _positive(quantity)
     depot_obj, item_obj = _depot_item(session, depot, item)
     picks = _pick_fefo(session, depot_obj, item_obj, quantity, on or date.today(), lot_number,
-                       "issued")
+                       _("issued"))
     return [_apply(session, lot, LedgerKind.ISSUE, -take, 0, reason=reason, reference=reference)
             for lot, take in picks]
 
@@ -212,11 +218,11 @@ def transfer(session: Session, *, from_depot: str, to_depot: str, item: str, qua
     """Move stock between depots, keeping lot numbers and expiry dates."""
     _positive(quantity)
     if from_depot == to_depot:
-        raise ValidationFailed("A transfer needs two different depots.", field="to_depot")
+        raise ValidationFailed(_("A transfer needs two different depots."), field="to_depot")
     source, item_obj = _depot_item(session, from_depot, item)
     target = scoped_by_code(session, Depot, to_depot, "to_depot")
     picks = _pick_fefo(session, source, item_obj, quantity, date.today(), lot_number,
-                       "transferred")
+                       _("transferred"))
     group = f"transfer:{uuid.uuid4().hex[:12]}"
     outs, ins = [], []
     for lot, take in picks:
@@ -233,8 +239,8 @@ def _target_lot(session: Session, target: Depot, item: Item, source: _LotRow) ->
                       StockLot.lot_number == source.lot_number)
     if found:
         if found[0].expiry_date != source.expiry_date:
-            raise Conflict(f"Depot {target.code} holds lot {source.lot_number} with another "
-                           "expiry date.", field="lot_number")
+            raise Conflict(_("Depot %(depot)s holds lot %(lot)s with another expiry date.",
+                             depot=target.code, lot=source.lot_number), field="lot_number")
         return found[0]
     src = session.get_one(StockLot, source.id)
     lot_id = session.execute(insert(StockLot).values(
@@ -248,7 +254,7 @@ def _target_lot(session: Session, target: Depot, item: Item, source: _LotRow) ->
 def _scoped_lot(session: Session, lot_id: int) -> _LotRow:
     lot = session.get(StockLot, lot_id)
     if lot is None:
-        raise NotFound(f"No stock lot {lot_id}.", field="lot_id")
+        raise NotFound(_("No stock lot %(id)s.", id=lot_id), field="lot_id")
     scoped_by_code(session, Depot, lot.depot.code, "lot_id")
     return _lot_rows(session, StockLot.id == lot_id, lock=True)[0]
 
@@ -257,14 +263,15 @@ def _scoped_lot(session: Session, lot_id: int) -> _LotRow:
 def adjust(session: Session, *, lot_id: int, delta: int, reason: str) -> Movement:
     """Correct a lot after a count; the reason is mandatory and kept in the ledger."""
     if delta == 0:
-        raise ValidationFailed("An adjustment must change the quantity.", field="delta")
+        raise ValidationFailed(_("An adjustment must change the quantity."), field="delta")
     if not reason.strip():
-        raise ValidationFailed("Say why the stock is adjusted.", field="reason")
+        raise ValidationFailed(_("Say why the stock is adjusted."), field="reason")
     lot = _scoped_lot(session, lot_id)
     if lot.on_hand + delta < lot.reserved:
-        raise InsufficientStock(f"Lot {lot.lot_number} holds {lot.on_hand} with {lot.reserved} "
-                                f"reserved; it cannot go down by {-delta}. Nothing was changed.",
-                                field="delta")
+        raise InsufficientStock(_("Lot %(lot)s holds %(on_hand)s with %(reserved)s reserved; "
+                                  "it cannot go down by %(n)s. Nothing was changed.",
+                                  lot=lot.lot_number, on_hand=lot.on_hand,
+                                  reserved=lot.reserved, n=-delta), field="delta")
     return _apply(session, lot, LedgerKind.ADJUSTMENT, delta, 0, reason=reason)
 
 
@@ -275,11 +282,11 @@ def write_off(session: Session, *, lot_id: int, reason: str = "",
     on = on or date.today()
     lot = _scoped_lot(session, lot_id)
     if lot.expiry_date is None or lot.expiry_date >= on:
-        raise Conflict(f"Lot {lot.lot_number} has not expired; use an adjustment with a reason "
-                       "for damaged or lost stock.", field="lot_id")
+        raise Conflict(_("Lot %(lot)s has not expired; use an adjustment with a reason for "
+                         "damaged or lost stock.", lot=lot.lot_number), field="lot_id")
     if lot.available <= 0:
-        raise Conflict(f"Lot {lot.lot_number} has nothing unreserved left to write off.",
-                       field="lot_id")
+        raise Conflict(_("Lot %(lot)s has nothing unreserved left to write off.",
+                         lot=lot.lot_number), field="lot_id")
     return _apply(session, lot, LedgerKind.WRITE_OFF, -lot.available, 0,
                   reason=reason or f"expired {lot.expiry_date}")
 
@@ -291,10 +298,10 @@ def reserve(session: Session, *, depot: str, item: str, quantity: int, reference
     """Set units aside for a reference (an incident, a dispatch); never expired ones."""
     _positive(quantity)
     if not reference.strip():
-        raise ValidationFailed("A reservation needs a reference.", field="reference")
+        raise ValidationFailed(_("A reservation needs a reference."), field="reference")
     depot_obj, item_obj = _depot_item(session, depot, item)
     picks = _pick_fefo(session, depot_obj, item_obj, quantity, needed_by or date.today(),
-                       lot_number, "reserved")
+                       lot_number, _("reserved"))
     return [_apply(session, lot, LedgerKind.RESERVATION, 0, take, reason=reason,
                    reference=reference) for lot, take in picks]
 
@@ -312,8 +319,8 @@ def _settle(session: Session, reference: str, kind: LedgerKind, issue_too: bool,
     """Clear every reservation under a reference: release it, or issue it as well."""
     outstanding = outstanding_reservations(session, reference)
     if not outstanding:
-        raise Conflict(f"Nothing is reserved under '{reference}' (never reserved, or already "
-                       "issued or released).", field="reference")
+        raise Conflict(_("Nothing is reserved under '%(ref)s' (never reserved, or already "
+                         "issued or released).", ref=reference), field="reference")
     return [_apply(session, _scoped_lot(session, lot_id), kind, -qty if issue_too else 0, -qty,
                    reason=reason, reference=reference) for lot_id, qty in outstanding.items()]
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.db import unit_of_work
 from app.errors import NotFound, ValidationFailed
+from app.i18n import _
 from app.models import Area, Member, Qualification, Team
 from app.models.enums import Speciality, TeamKind
 from app.services import records
@@ -17,8 +18,9 @@ from app.services.lookup import ensure_in_scope, scoped_by_code
 
 def _check_team(_session: Session, team: Team) -> None:
     if team.kind == TeamKind.RESCUE and team.speciality in (None, Speciality.GENERAL):
-        raise ValidationFailed("A professional rescue team names its speciality (fire, medical, "
-                               "engineering, water rescue, ...).", field="speciality")
+        raise ValidationFailed(_("A professional rescue team names its speciality (fire, "
+                                 "medical, engineering, water rescue, ...)."),
+                               field="speciality")
 
 
 TEAM = records.Resource(Team, "teams", "team", refs={"home_area": (Area, "home_area_id")},
@@ -29,7 +31,7 @@ def _qualifications(raw: list[dict[str, Any]]) -> list[Qualification]:
     out = []
     for i, q in enumerate(raw):
         if not str(q.get("name", "")).strip():
-            raise ValidationFailed("A qualification needs a name.",
+            raise ValidationFailed(_("A qualification needs a name."),
                                    field=f"qualifications.{i}.name")
         out.append(Qualification(name=q["name"], expires_on=q.get("expires_on")))
     return out
@@ -51,7 +53,7 @@ def add_member(session: Session, team_code: str, data: dict[str, Any]) -> Member
 def get_member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None:
-        raise NotFound(f"No team member {member_id}.", field="id")
+        raise NotFound(_("No team member %(id)s.", id=member_id), field="id")
     ensure_in_scope(member.team)
     return member
 

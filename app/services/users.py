@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.actor import Principal
 from app.db import unit_of_work, utcnow
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.i18n import _
 from app.models import ApiToken, Area, User
 from app.models.enums import Role
 from app.services.access import require_writer
@@ -26,7 +27,7 @@ TOKEN_PREFIX = "rg_"
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(f"A password has at least {MIN_PASSWORD} characters.",
+        raise ValidationFailed(_("A password has at least %(n)s characters.", n=MIN_PASSWORD),
                                field="password")
     return _hasher.hash(password)
 
@@ -50,7 +51,8 @@ def create_user(session: Session, data: dict[str, Any]) -> User:
         area = by_code(session, Area, data.pop("area"), "area")
         ensure_in_scope(area, "area")
         if session.scalar(select(User.id).where(User.username == data["username"])):
-            raise Conflict(f"User '{data['username']}' already exists.", field="username")
+            raise Conflict(_("User '%(name)s' already exists.", name=data["username"]),
+                           field="username")
         user = User(area_id=area.id, password_hash=hash_password(data.pop("password")),
                     role=Role(data.pop("role")), **data)
         session.add(user)
@@ -61,7 +63,7 @@ def create_user(session: Session, data: dict[str, Any]) -> User:
 def _user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"No user '{username}'.", field="username")
+        raise NotFound(_("No user '%(name)s'.", name=username), field="username")
     ensure_in_scope(user)
     return user
 
@@ -91,7 +93,7 @@ def issue_token(session: Session, username: str, name: str,
     with unit_of_work(session):
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-                raise NotFound(f"No user '{username}'.", field="username")
+                raise NotFound(_("No user '%(name)s'.", name=username), field="username")
         clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(user_id=user.id, name=name, prefix=clear[:10],
                          token_hash=hashlib.sha256(clear.encode()).hexdigest(),

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, format_date, format_datetime, format_decimal
 from flask_login import LoginManager, current_user
@@ -34,6 +44,11 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def locale() -> str:
+    """Pages: the user's choice (Chinese by default). API: Accept-Language, else English."""
+    if not has_request_context():
+        return "en"
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES) or "en"
     if "lang" in session and session["lang"] in LANGUAGES:
         return session["lang"]
     if current_user and current_user.is_authenticated:

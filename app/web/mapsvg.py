@@ -38,19 +38,21 @@ def render(points: Sequence[Point], width: int = 640, height: int = 420,
         return round(x, 1), round(y, 1)
 
     biggest = max((p.weight for p in placed if p.kind == "area"), default=1.0) or 1.0
+    areas = sum(1 for p in placed if p.kind == "area")
+    max_r = 24 if areas <= 6 else (16 if areas <= 16 else 10)  # crowded maps, smaller circles
     shapes: list[str] = []
     for p in sorted(placed, key=lambda p: {"area": 0, "shelter": 1, "depot": 2}[p.kind]):
         x, y = xy(p)
-        shapes.append(_shape(p, x, y, biggest))
+        shapes.append(_shape(p, x, y, biggest, max_r))
     return (f'<svg class="map" viewBox="0 0 {width} {height}" role="img" '
             f'xmlns="http://www.w3.org/2000/svg"><rect class="map-bg" width="{width}" '
             f'height="{height}" rx="8"/>{"".join(shapes)}</svg>')
 
 
-def _shape(p: Point, x: float, y: float, biggest: float) -> str:
+def _shape(p: Point, x: float, y: float, biggest: float, max_r: float) -> str:
     title = f"<title>{escape(p.title or p.label)}</title>"
     if p.kind == "area":
-        r = 8 + 22 * math.sqrt(max(p.weight, 0) / biggest)
+        r = 5 + max_r * math.sqrt(max(p.weight, 0) / biggest)
         body = (f'<circle cx="{x}" cy="{y}" r="{r:.1f}" fill="{p.colour}" fill-opacity="0.75" '
                 f'stroke="#333" stroke-width="1"/>'
                 f'<text x="{x}" y="{y + r + 12:.1f}" text-anchor="middle" class="map-label">'

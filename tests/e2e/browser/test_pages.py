@@ -71,7 +71,7 @@ def test_a_failed_form_keeps_what_was_typed_and_says_why(open_page: Any) -> None
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     form = page.locator("section#issue form")
-    assert "cannot be issued" in form.locator(".error").inner_text()
+    assert "无法出库" in form.locator(".error").inner_text()
     assert form.locator("input[name=issue-reason]").input_value() == "typhoon drill"
     assert form.locator("input[name=issue-quantity]").input_value() == "99999999"
 
@@ -97,7 +97,7 @@ def test_switching_language_changes_every_label(open_page: Any) -> None:
     page.click("a.lang")
     page.wait_for_load_state()
     assert "Dashboard" in page.locator(NAV).inner_text()
-    assert "Days of need covered" in page.locator("main").inner_text()
+    assert "Days of water and food covered" in page.locator("main").inner_text()
     page.goto(page.base + "/shelters")
     assert "People now" in page.locator("table").inner_text()
     page.click("a.lang")
