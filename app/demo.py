@@ -216,8 +216,9 @@ def _depots(session: Session, spec: Scale, rng: random.Random, names: _Names, di
     for street in streets:
         add(f"DEP-{street.code}", f"{street.name_zh}应急物资储备点",
             f"{street.name_en} supply point", street, "street")
-    for community in communities:
-        if rng.random() < spec.community_depot_share:
+    for i, community in enumerate(communities):
+        # the demo's community staff user works in the first community: it always has a store
+        if rng.random() < spec.community_depot_share or i == 0:
             add(f"DEP-{community.code}", f"{community.name_zh}应急物资存放点",
                 f"{community.name_en} store", community, "community")
     session.flush()
