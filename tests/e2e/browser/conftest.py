@@ -29,10 +29,34 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+class CloseWhenDone:
+    """Close each response body as soon as it has been sent.
+
+    Werkzeug's development server closes the body only after draining the socket, and skips
+    the close when that drain raises because the browser already dropped the connection
+    (serving.py, execute()). The open static file then surfaces as a ResourceWarning in some
+    later test. Closing on exhaustion (or when the generator is collected) avoids the leak.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        body = self.app(environ, start_response)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+        return chunks()
+
+
 @pytest.fixture
 def server(app: Any, demo: Any) -> Iterator[str]:
     """The app on a free loopback port for the length of one test."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    httpd = make_server("127.0.0.1", 0, CloseWhenDone(app), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
