@@ -1,0 +1,106 @@
+"""`readygrid drills plan`: a drill timetable from a JSON file; no database needed.
+
+Exit 0 with the timetable as JSON on stdout (or written to --out), also when it is
+`infeasible` (a valid answer, with the rule that blocks as its reason); exit 2 with one line
+on stderr naming the field at fault when the file is missing, not JSON, or not a valid input.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app.cli_solve import BadScenario, load, nested, record, records, text, whole
+from drills import timetable
+
+MAX_DAYS = 3660  # ten years: longer horizons are not a drill timetable
+
+
+def iso_date(value: Any, where: str) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BadScenario(where, "must be a date YYYY-MM-DD")
+
+
+def listed(check: Any) -> Any:
+    def run(value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise BadScenario(where, "must be a list")
+        return [check(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return run
+
+
+def weekday(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
+        raise BadScenario(where, "must be a weekday 0-6 (Monday = 0)")
+    return value
+
+
+def positive(value: Any, where: str) -> int:
+    if whole(value, where) < 1:
+        raise BadScenario(where, "must be a whole number ≥ 1")
+    return int(value)
+
+
+def read_plan(data: Any) -> timetable.TimetableProblem:
+    """The drill timetable input: horizon, allowed days, communities and teams."""
+    top = record(data, "", {"start": iso_date, "end": iso_date, "weekdays": listed(weekday),
+                            "blackout": listed(iso_date), "max_per_street_per_day": positive,
+                            "communities": nested, "teams": nested},
+                 {"start", "end", "communities"})
+    if top["end"] < top["start"]:
+        raise BadScenario("end", f"must not be before start ({top['start'].isoformat()})")
+    if (top["end"] - top["start"]).days >= MAX_DAYS:
+        raise BadScenario("end", f"must be less than {MAX_DAYS} days after start")
+    places = records(top["communities"], "communities",
+                     {"code": text, "street": text, "drills": whole, "min_gap_days": whole,
+                      "teams": listed(text)}, {"code", "street", "drills"})
+    for i, c in enumerate(places):
+        if c["drills"] > 366:
+            raise BadScenario(f"communities[{i}].drills", "must be at most 366")
+        if c.get("min_gap_days", 0) > MAX_DAYS:
+            raise BadScenario(f"communities[{i}].min_gap_days", f"must be at most {MAX_DAYS}")
+    crews = records(top.get("teams", []), "teams", {"code": text, "max_per_month": whole},
+                    {"code"})
+    return timetable.TimetableProblem(
+        top["start"], top["end"],
+        [timetable.Community(c["code"], c["street"], c["drills"], c.get("min_gap_days", 0),
+                             tuple(c.get("teams", []))) for c in places],
+        [timetable.DrillTeam(t["code"], t.get("max_per_month")) for t in crews],
+        frozenset(top.get("weekdays", range(7))), frozenset(top.get("blackout", [])),
+        top.get("max_per_street_per_day", 1))
+
+
+@click.group("drills", help="Drill timetables. No database needed.")
+def drills_group() -> None:
+    pass
+
+
+@drills_group.command("plan")
+@click.argument("file", metavar="FILE.json")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True),
+              help="Write the JSON timetable to this file instead of stdout.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds for the whole solve.")
+def plan(file: str, out: str | None, time_limit: float) -> None:
+    """Place every required drill on an allowed day with a team, evenly spread (JSON out)."""
+    try:
+        problem = read_plan(load(file))
+    except BadScenario as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    result = asdict(timetable.solve(problem, timetable.TimetableParams(time_limit_s=time_limit)))
+    text_out = json.dumps(result, ensure_ascii=False, indent=2)
+    if out is None:
+        click.echo(text_out)
+        return
+    Path(out).write_text(text_out + "\n", encoding="utf-8")
+    click.echo(f"drills plan: {result['status']}, timetable written to {out}", err=True)
