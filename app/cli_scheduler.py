@@ -1,0 +1,224 @@
+"""`readygrid scheduler` (the one scheduler process) and `readygrid jobs` (run a job by hand).
+
+APScheduler keeps its jobs in the app database (table `apscheduler_jobs`, not migrated by us).
+A job store must never be shared by two running schedulers, so `SchedulerLock` lets only one
+be active: a session-level advisory lock on PostgreSQL, an exclusive lock file next to the
+database on SQLite. A second `readygrid scheduler` waits as a standby until the first stops.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from datetime import date, datetime, timedelta
+from typing import IO, Any
+
+import click
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
+from apscheduler.schedulers.background import (  # type: ignore[import-untyped]
+    BackgroundScheduler,
+)
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import create_engine, func, make_url, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
+
+from app.cli import command_errors, out
+from app.db import make_engine
+
+ADVISORY_KEY = 0x52475343  # "RGSC": ReadyGrid scheduler
+DAILY_GRACE = timedelta(days=1)  # a daily check missed by less than a day still runs, once
+REMINDER_GRACE = timedelta(days=7)
+DAILY_JOBS = {"check_stock": (6, 0), "check_qualifications": (6, 10)}  # local time
+WAKEUP_SECONDS = 30  # look at the store again, for reminders added by another process
+
+
+class SchedulerLock:
+    """Held for the scheduler's lifetime; `acquire()` is False while another process holds it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self._conn: Connection | None = None
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        if self.url.get_backend_name() == "postgresql":
+            engine = create_engine(self.url, poolclass=NullPool)
+            conn = engine.connect()
+            got = bool(conn.execute(select(func.pg_try_advisory_lock(ADVISORY_KEY))).scalar())
+            conn.commit()  # the lock is the session's, not the transaction's
+            if got:
+                self._conn = conn
+            else:
+                conn.close()
+            return got
+        return self._acquire_file()
+
+    def _acquire_file(self) -> bool:
+        import fcntl
+
+        database = self.url.database
+        if not database or database == ":memory:":
+            return True  # a private in-memory database: nobody else can share its store
+        handle = open(f"{database}.scheduler.lock", "a+")  # noqa: SIM115  (held open)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.execute(select(func.pg_advisory_unlock(ADVISORY_KEY)))
+            self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            self._file.close()  # closing the file drops the flock
+            self._file = None
+
+
+def make_scheduler(url: str, *, misfire_grace: timedelta = DAILY_GRACE) -> BackgroundScheduler:
+    """A scheduler on the app database: missed runs fire once (coalesce), one at a time."""
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(url))},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": int(misfire_grace.total_seconds())})
+
+
+def stop_scheduler(scheduler: BackgroundScheduler, wait: bool = True) -> None:
+    """Shut down, let the scheduler's thread finish, then close the job store's connections.
+
+    `shutdown()` disposes the store's engine while the thread may still be reading the store;
+    joining first and disposing again leaves no connection open behind.
+    """
+    scheduler.shutdown(wait=wait)
+    thread = getattr(scheduler, "_thread", None)  # APScheduler 3.x BackgroundScheduler
+    if thread is not None:
+        thread.join(timeout=10)
+    for store in getattr(scheduler, "_jobstores", {}).values():
+        if isinstance(store, SQLAlchemyJobStore):
+            store.engine.dispose()
+
+
+def register_daily_jobs(scheduler: BackgroundScheduler) -> None:
+    """The daily checks, by stable id: re-registering replaces, never duplicates."""
+    for name, (hour, minute) in DAILY_JOBS.items():
+        scheduler.add_job(f"app.jobs:{name}", "cron", hour=hour, minute=minute, id=name,
+                          name=name, replace_existing=True)
+
+
+def add_reminder(scheduler: BackgroundScheduler, key: str, run_at: datetime, subject: str,
+                 body: str = "", area_id: int | None = None, url: str | None = None) -> None:
+    """A one-off reminder job; the job id and the notification's dedup key both come from key."""
+    kwargs: dict[str, Any] = {"key": key, "subject": subject, "body": body, "area_id": area_id}
+    if url:
+        kwargs["url"] = url
+    scheduler.add_job("app.jobs:send_reminder", "date", run_date=run_at, id=f"reminder:{key}",
+                      name=f"reminder {key}", kwargs=kwargs, replace_existing=True,
+                      misfire_grace_time=int(REMINDER_GRACE.total_seconds()))
+
+
+@click.command("scheduler")
+@click.option("--no-wait", is_flag=True,
+              help="Exit 0 at once if another scheduler is active, instead of standing by.")
+@with_appcontext
+@command_errors
+def scheduler_cmd(no_wait: bool) -> None:
+    """Run the one scheduler: daily stock and qualification checks, reminders. Ctrl-C stops."""
+    url = _loaded_url()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    lock = SchedulerLock(url)
+    if not lock.acquire():
+        out.print("another scheduler is active; waiting" if not no_wait
+                  else "another scheduler is active; exiting", highlight=False)
+        if no_wait:
+            return
+        while not lock.acquire():
+            time.sleep(5)
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    scheduler = make_scheduler(url)
+    try:
+        scheduler.start(paused=True)
+        register_daily_jobs(scheduler)
+        scheduler.resume()
+        for job in scheduler.get_jobs():
+            out.print(f"scheduled {job.id}: next run {job.next_run_time}", highlight=False)
+        out.print("scheduler running; Ctrl-C to stop", highlight=False)
+        ticks = 0
+        while not stopping:
+            time.sleep(1)
+            ticks += 1
+            if ticks % WAKEUP_SECONDS == 0:
+                scheduler.wakeup()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_scheduler(scheduler, wait=True)
+        lock.release()
+        out.print("scheduler stopped", highlight=False)
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Scheduled jobs: run one by hand, list the store, add a reminder."""
+
+
+@jobs_group.command("run")
+@click.argument("name", type=click.Choice(sorted(DAILY_JOBS)))
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Check as of this date.")
+@with_appcontext
+@command_errors
+def jobs_run(name: str, today: datetime | None) -> None:
+    """Run one daily check now, in this process; prints how many notifications it wrote."""
+    from app import jobs
+    url = _loaded_url()
+    ids = jobs.DAILY[name](today.date() if today else date.today(), url=url)
+    out.print(f"{name}: {len(ids)} new notification(s)", highlight=False)
+
+
+@jobs_group.command("list")
+@with_appcontext
+@command_errors
+def jobs_list() -> None:
+    """The jobs in the store with their next run time."""
+    store = SQLAlchemyJobStore(engine=make_engine(_loaded_url()))
+    scheduler = BackgroundScheduler(jobstores={"default": store})
+    scheduler.start(paused=True)
+    try:
+        for job in scheduler.get_jobs():
+            out.print(f"{job.id}\t{job.next_run_time}", highlight=False)
+    finally:
+        stop_scheduler(scheduler, wait=False)
+
+
+@jobs_group.command("remind")
+@click.argument("key")
+@click.option("--at", "at", required=True, type=click.DateTime(["%Y-%m-%dT%H:%M",
+                                                                 "%Y-%m-%dT%H:%M:%S"]),
+              help="Local time the reminder is due.")
+@click.option("--subject", required=True)
+@click.option("--body", default="")
+@with_appcontext
+@command_errors
+def jobs_remind(key: str, at: datetime, subject: str, body: str) -> None:
+    """Store a one-off reminder; the running scheduler picks it up within 30 s."""
+    scheduler = make_scheduler(_loaded_url(), misfire_grace=REMINDER_GRACE)
+    scheduler.start(paused=True)  # paused: only writes the job, runs nothing
+    try:
+        add_reminder(scheduler, key, at.astimezone(), subject, body)
+    finally:
+        stop_scheduler(scheduler, wait=False)
+    out.print(f"reminder {key} due {at.astimezone().isoformat()}", highlight=False)
+
+
+def _loaded_url() -> str:
+    return str(current_app.config["DATABASE_URL"])

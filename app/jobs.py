@@ -1,0 +1,86 @@
+"""Scheduled jobs: plain functions, callable directly (tests, `readygrid jobs run`) or by the
+scheduler, which references them by this module's path.
+
+Each job opens its own engine on the database it is given (default: the app's configured
+one, resolved like `create_app` does), owns one transaction, and returns the new
+notification ids. No Flask globals are needed.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.config import default_database_url, from_environment
+from app.db import make_engine
+from app.services import notifications
+
+log = logging.getLogger("readygrid.jobs")
+
+
+def settings() -> dict[str, Any]:
+    """READYGRID_* settings as `create_app` reads them (SMTP_HOST, DATABASE_URL, ...)."""
+    return from_environment()
+
+
+def database_url() -> str:
+    """The app's database: READYGRID_DATABASE_URL or the SQLite file in ./instance."""
+    return settings().get("DATABASE_URL") or default_database_url(str(Path.cwd() / "instance"))
+
+
+@contextmanager
+def _unit_of_work(url: str | None) -> Iterator[Session]:
+    engine = make_engine(url or database_url())
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _deliver(url: str | None, name: str, ids: list[int]) -> list[int]:
+    """After the commit: email what is unsent. A mail failure keeps the outbox, retried later."""
+    sent = 0
+    if settings().get("SMTP_HOST"):
+        try:
+            with _unit_of_work(url) as session:
+                sent = notifications.email_pending(session, settings())
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("%s: email not sent (%s); will retry on the next run", name, exc)
+    log.info("%s: %d new notification(s)%s", name, len(ids), f", {sent} emailed" if sent else "")
+    return ids
+
+
+def check_stock(today: date | None = None, *, url: str | None = None) -> list[int]:
+    """Daily: lots expiring within 30 / 7 days, expired lots with stock, depots below minimum."""
+    today = today or date.today()
+    with _unit_of_work(url) as session:
+        ids = notifications.record(session, notifications.stock_findings(session, today))
+    return _deliver(url, "check_stock", ids)
+
+
+def check_qualifications(today: date | None = None, *, url: str | None = None) -> list[int]:
+    """Daily: member qualifications expiring within 60 days or expired."""
+    today = today or date.today()
+    with _unit_of_work(url) as session:
+        ids = notifications.record(session,
+                                   notifications.qualification_findings(session, today))
+    return _deliver(url, "check_qualifications", ids)
+
+
+def send_reminder(key: str, subject: str, body: str = "", area_id: int | None = None, *,
+                  url: str | None = None) -> list[int]:
+    """One-off: write one reminder notification; the key makes a second run a no-op."""
+    draft = notifications.Draft("reminder", area_id, subject, subject, body, f"reminder:{key}")
+    with _unit_of_work(url) as session:
+        ids = notifications.record(session, [draft])
+    return _deliver(url, "send_reminder", ids)
+
+
+DAILY = {"check_stock": check_stock, "check_qualifications": check_qualifications}
