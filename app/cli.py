@@ -57,12 +57,14 @@ def command_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def register_cli(app: Flask) -> None:
-    from app import cli_data, cli_db
+    from app import cli_data, cli_db, cli_drills, cli_incidents, cli_scheduler, cli_solve
 
     for group in (cli_db.db_group, cli_data.stock_group, cli_data.users_group,
-                  cli_data.tokens_group):
+                  cli_data.tokens_group, cli_incidents.incidents_group, cli_solve.solve_group,
+                  cli_drills.drills_group, cli_scheduler.jobs_group):
         app.cli.add_command(group)
-    for cmd in (cli_data.demo, cli_data.import_cmd, cli_data.export_cmd, cli_data.seed, serve):
+    for cmd in (cli_data.demo, cli_data.import_cmd, cli_data.export_cmd, cli_data.seed, serve,
+                cli_scheduler.scheduler_cmd):
         app.cli.add_command(cmd)
     for name, lister in LISTERS.items():
         group = click.Group(name, help=f"{name.capitalize()} of the district.")

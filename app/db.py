@@ -123,13 +123,18 @@ def bulk_insert(sess: Session, model: type[Base], rows: list[dict[str, Any]],
                 f"FROM generate_series(1, {len(rows)})").scalars())
             rows = [{**r, "id": i} for r, i in zip(rows, ids, strict=True)]
         columns = list(rows[0])
-        types = {c: table.c[c].type for c in columns}
-        processors = {c: types[c].bind_processor(conn.dialect) for c in columns}
+        processors = {c: table.c[c].type.bind_processor(conn.dialect) for c in columns}
+        # Only enums, JSON and dates need converting; numbers and text go to COPY as they are.
+        plain = [c for c in columns if processors[c] is None
+                 and table.c[c].type.python_type in (int, float, str, bool)]
+        converted = [c for c in columns if c not in plain]
+        ordered = plain + converted
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        sql = f"COPY {table.name} ({', '.join(ordered)}) FROM STDIN"
         with cursor, cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row([_copy_value(row[c], processors[c]) for c in columns])
+                copy.write_row([row[c] for c in plain]
+                               + [_copy_value(row[c], processors[c]) for c in converted])
         return ids
     from sqlalchemy import insert
     if with_ids:
@@ -142,6 +147,9 @@ def bulk_insert(sess: Session, model: type[Base], rows: list[dict[str, Any]],
 def _copy_value(value: Any, processor: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, dict | list):  # JSON columns: COPY takes the text
+        import json
+        return json.dumps(value, ensure_ascii=False)
     if hasattr(value, "value") and not isinstance(value, datetime):  # enums
         value = value.value
     return processor(value) if processor else value

@@ -56,6 +56,12 @@ class ExpiredStock(Conflict):
     slug = "expired-stock"
 
 
+class StockMoved(Conflict):
+    """Stock a plan counted on was taken or expired since: the plan must be made again."""
+
+    slug = "stock-moved"
+
+
 class Unauthorized(DomainError):
     status, title, slug = 401, "Authentication required", "unauthorized"
 

@@ -1,15 +1,31 @@
 """All models, imported so that Base.metadata knows every table."""
 from app.db import Base
 from app.models.areas import PEOPLE_FIELDS, Area
+from app.models.incidents import (
+    AllocationPlan,
+    Dispatch,
+    Incident,
+    IncidentArea,
+    IncidentTask,
+    Mobilisation,
+    PlanAssignment,
+    PlanLine,
+    PlanPlacement,
+    PlanShipment,
+)
 from app.models.items import Item, PlanningNorm
 from app.models.levels import ChecklistItem, MobilisationLevel, MobilisationRule
+from app.models.notifications import Notification
 from app.models.shelters import OccupancyReport, Shelter
 from app.models.stock import Depot, DepotMinimum, LedgerEntry, StockLot
 from app.models.teams import Member, Qualification, Team
 from app.models.users import ApiToken, AuditEntry, User
 
 __all__ = [
-    "PEOPLE_FIELDS", "ApiToken", "Area", "AuditEntry", "Base", "ChecklistItem", "Depot",
+    "PEOPLE_FIELDS", "AllocationPlan", "ApiToken", "Dispatch", "Incident", "IncidentArea",
+    "IncidentTask", "Mobilisation", "PlanAssignment", "PlanLine", "PlanPlacement",
+    "PlanShipment", "Area", "AuditEntry", "Base", "ChecklistItem", "Depot",
     "DepotMinimum", "Item", "LedgerEntry", "Member", "MobilisationLevel", "MobilisationRule",
-    "OccupancyReport", "PlanningNorm", "Qualification", "Shelter", "StockLot", "Team", "User",
+    "Notification", "OccupancyReport", "PlanningNorm", "Qualification", "Shelter", "StockLot",
+    "Team", "User",
 ]

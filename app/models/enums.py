@@ -286,6 +286,44 @@ _with_labels(Hazard, {
 })
 
 
+class IncidentStatus(Labelled):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+_with_labels(IncidentStatus, {"active": ("处置中", "Active"), "closed": ("已结束", "Closed")})
+
+
+class PlanStatus(Labelled):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    SUPERSEDED = "superseded"
+
+
+_with_labels(PlanStatus, {"proposed": ("待确认", "Proposed"), "confirmed": ("已确认", "Confirmed"),
+                          "superseded": ("已被替代", "Superseded")})
+
+
+class DispatchStatus(Labelled):
+    RESERVED = "reserved"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+_with_labels(DispatchStatus, {"reserved": ("已预留待发", "Reserved, to go"),
+                              "delivered": ("已送达", "Delivered"),
+                              "cancelled": ("已取消", "Cancelled")})
+
+
+class MobilisationStatus(Labelled):
+    CALLED = "called"
+    STOOD_DOWN = "stood_down"
+
+
+_with_labels(MobilisationStatus, {"called": ("已调集", "Called out"),
+                                  "stood_down": ("已解除", "Stood down")})
+
+
 def db_enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
     """A portable enum column: VARCHAR plus a named CHECK constraint, storing the values."""
     return SAEnum(enum_cls, name=name, native_enum=False, create_constraint=True,

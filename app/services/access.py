@@ -19,6 +19,8 @@ WRITERS: dict[str, frozenset[Role]] = {
     "teams": frozenset({A, C, S}),
     "levels": frozenset({A, C}),
     "users": frozenset({A}),
+    "incidents": frozenset({A, C}),
+    "dispatches": frozenset({A, C, S}),
     "import": frozenset({A, C, S}),
 }
 AUDIT_READERS = frozenset({A, C, OFF})

@@ -15,7 +15,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.db import unit_of_work, utcnow
-from app.errors import Conflict, ExpiredStock, InsufficientStock, NotFound, ValidationFailed
+from app.errors import (
+    Conflict,
+    ExpiredStock,
+    InsufficientStock,
+    NotFound,
+    StockMoved,
+    ValidationFailed,
+)
 from app.i18n import _, lang
 from app.models import Depot, Item, LedgerEntry, StockLot
 from app.models.enums import LedgerKind
@@ -323,6 +330,41 @@ def _settle(session: Session, reference: str, kind: LedgerKind, issue_too: bool,
                          "issued or released).", ref=reference), field="reference")
     return [_apply(session, _scoped_lot(session, lot_id), kind, -qty if issue_too else 0, -qty,
                    reason=reason, reference=reference) for lot_id, qty in outstanding.items()]
+
+
+def settle(session: Session, reference: str, *, issue: bool, reason: str = "") -> list[Movement]:
+    """Issue (or release) everything reserved under a reference, in the caller's transaction."""
+    return _settle(session, reference, LedgerKind.ISSUE if issue else LedgerKind.RELEASE, issue,
+                   reason)
+
+
+def reserve_lots(session: Session, picks: list[tuple[int, int, str]], *, needed_by: date,
+                 reason: str = "") -> list[Movement]:
+    """Reserve (lot, quantity, reference) picks in the caller's transaction, all or nothing.
+
+    Lots are locked in id order, so concurrent confirmations cannot deadlock. Raises StockMoved
+    when a lot no longer has the units free (someone reserved or issued them since) or expires
+    before `needed_by`; the caller's transaction must then roll back.
+    """
+    picks = sorted(picks)
+    rows = {r.id: r for r in _lot_rows(session, StockLot.id.in_({lot for lot, _, _ in picks}))}
+    moves = []
+    for lot_id, quantity, reference in picks:
+        _positive(quantity)
+        row = rows[lot_id]
+        if row.expiry_date is not None and row.expiry_date < needed_by:
+            raise StockMoved(_("Lot %(lot)s of %(item)s in %(depot)s expires on %(date)s, "
+                               "before it would arrive.", lot=row.lot_number, item=row.item_code,
+                               depot=row.depot_code, date=row.expiry_date), field="plan")
+        try:
+            moves.append(_apply(session, row, LedgerKind.RESERVATION, 0, quantity,
+                                reason=reason, reference=reference))
+        except _Raced:
+            raise StockMoved(_("%(item)s in %(depot)s (lot %(lot)s) no longer has %(n)s units "
+                               "free: the stock changed since the plan was made.",
+                               item=row.item_code, depot=row.depot_code, lot=row.lot_number,
+                               n=quantity), field="plan") from None
+    return moves
 
 
 @_retrying

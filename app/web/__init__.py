@@ -72,11 +72,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth_web.login"
     login_manager.session_protection = "strong"
 
-    from app.web import admin, auth, dashboard, inventory, resources
-    for module in (auth, dashboard, inventory, resources, admin):
+    from app.web import admin, auth, dashboard, incidents, inventory, resources
+    for module in (auth, dashboard, inventory, resources, incidents, admin):
         app.register_blueprint(module.bp)
     # The JSON API authenticates with bearer tokens, never cookies: no CSRF there.
-    for name in ("areas", "catalogue", "stock", "resources", "auth", "exchange"):
+    for name in ("areas", "catalogue", "stock", "resources", "auth", "exchange", "incidents"):
         csrf.exempt(app.blueprints[name])
 
     app.before_request(_require_sign_in)

@@ -1,0 +1,466 @@
+"""Fair, optimal supply allocation from depots to areas, one item at a time.
+
+For each item, on the allowed routes:
+1. leximin coverage of priority demand (delivered / priority demand), by progressive filling;
+2. keeping those amounts, leximin coverage of total demand;
+3. minimum transport cost (quantity x km x item weight) for the delivered amounts.
+
+Each filling step is a parametric max-flow: the common level t of the still-rising areas is
+raised until a min cut says a group of areas has exhausted the depots that can reach it
+(Newton steps on that cut's capacity); that group is frozen and the rest keep rising.
+Quantities are whole units; an area never gets more than its demand, a depot never ships
+more than its stock. Pure: dataclasses in, dataclasses out.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow  # type: ignore[import-untyped]
+
+from optimizer.geo import great_circle_km
+
+COST_SCALE = 10  # cost units per km x kg: integer costs for the flow solver, 100 m x kg apart
+TOP_UP_BANDS = 16  # leftover units go to the lowest of this many coverage bands first
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    code: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class DepotStock:
+    code: str
+    lat: float | None
+    lon: float | None
+    stock: dict[str, int]
+
+
+@dataclass(frozen=True)
+class AreaNeed:
+    code: str
+    lat: float | None
+    lon: float | None
+    demand: dict[str, int]
+    priority_demand: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    depot: str
+    area: str
+    km: float
+
+
+@dataclass(frozen=True)
+class SupplyProblem:
+    items: Sequence[ItemSpec]
+    depots: Sequence[DepotStock]
+    areas: Sequence[AreaNeed]
+    routes: Sequence[Route] | None = None  # None: great-circle routes within max_distance_km
+    max_distance_km: float = 30.0
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    time_limit_s: float = 30.0
+    # Items are independent: with workers > 1, large instances solve them in that many
+    # processes (the flow solvers hold the GIL, so threads would not help).
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Shipment:
+    depot: str
+    area: str
+    item: str
+    quantity: int
+    km: float
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    area: str
+    item: str
+    demand: int
+    priority_demand: int
+    delivered: int
+    priority_delivered: int
+
+    @property
+    def coverage(self) -> float:
+        return self.delivered / self.demand if self.demand else 1.0
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    area: str
+    item: str
+    demand: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class SupplyPlan:
+    status: str  # "optimal", or "greedy" when the time bound was hit
+    shipments: list[Shipment]
+    areas: list[AreaResult]
+    unreachable: list[Unreachable]
+    cost: float
+    solve_seconds: float
+
+
+class TimeUp(Exception):
+    """The time bound was reached; the caller falls back to the greedy plan."""
+
+
+def routes_for(problem: SupplyProblem) -> list[Route]:
+    """The explicit routes, or every depot-area pair within the maximum distance."""
+    if problem.routes is not None:
+        return [r for r in problem.routes if r.km <= problem.max_distance_km]
+    out = []
+    for depot in problem.depots:
+        if depot.lat is None or depot.lon is None:
+            continue
+        for area in problem.areas:
+            if area.lat is None or area.lon is None:
+                continue
+            km = great_circle_km(depot.lat, depot.lon, area.lat, area.lon)
+            if km <= problem.max_distance_km:
+                out.append(Route(depot.code, area.code, round(km, 3)))
+    return out
+
+
+@dataclass
+class _Index:
+    """Every item's depots, areas and routes as arrays, built once per solve.
+
+    Depots and areas are sorted by code, so each item's network, and so the plan, come out in
+    code order; routes naming an unknown depot or area are dropped."""
+
+    depots: list[str]
+    areas: list[str]
+    stock: np.ndarray  # depot x item
+    demand: np.ndarray  # area x item
+    priority: np.ndarray  # area x item, at most the demand
+    arc_depot: np.ndarray
+    arc_area: np.ndarray
+    arc_km: np.ndarray
+
+
+def _index(problem: SupplyProblem, routes: list[Route]) -> _Index:
+    items = [item.code for item in problem.items]
+    depot_of = {d.code: d for d in problem.depots}
+    area_of = {a.code: a for a in problem.areas}
+    depots, areas = sorted(depot_of), sorted(area_of)
+    stock = np.array([[int(depot_of[d].stock.get(i, 0)) for i in items] for d in depots],
+                     dtype=np.int64).reshape(len(depots), len(items))
+    demand = np.array([[int(area_of[a].demand.get(i, 0)) for i in items] for a in areas],
+                      dtype=np.int64).reshape(len(areas), len(items))
+    priority = np.array([[int(area_of[a].priority_demand.get(i, 0)) for i in items]
+                         for a in areas], dtype=np.int64).reshape(len(areas), len(items))
+    d_ix = {c: i for i, c in enumerate(depots)}
+    a_ix = {c: i for i, c in enumerate(areas)}
+    known = [r for r in routes if r.depot in d_ix and r.area in a_ix]
+    return _Index(depots, areas, stock, demand, np.minimum(priority, demand),
+                  np.array([d_ix[r.depot] for r in known], dtype=np.int64),
+                  np.array([a_ix[r.area] for r in known], dtype=np.int64),
+                  np.array([r.km for r in known], dtype=np.float64))
+
+
+@dataclass
+class _ItemNet:
+    """One item's network: depots with stock, areas with demand, arcs between them."""
+
+    depots: list[str]
+    stock: np.ndarray
+    areas: list[str]
+    demand: np.ndarray
+    priority: np.ndarray
+    arc_depot: np.ndarray
+    arc_area: np.ndarray
+    arc_km: np.ndarray
+
+
+def _net(index: _Index, k: int) -> tuple[_ItemNet, list[str]]:
+    """Item k's network, and the areas wanting it that no stocked depot reaches."""
+    stock, demand = index.stock[:, k], index.demand[:, k]
+    used = (stock[index.arc_depot] > 0) & (demand[index.arc_area] > 0)
+    depots, arc_depot = np.unique(index.arc_depot[used], return_inverse=True)
+    areas, arc_area = np.unique(index.arc_area[used], return_inverse=True)
+    lost = np.ones(len(index.areas), dtype=bool)
+    lost[areas] = False
+    lost &= demand > 0
+    net = _ItemNet([index.depots[d] for d in depots.tolist()], stock[depots],
+                   [index.areas[a] for a in areas.tolist()], demand[areas],
+                   index.priority[areas, k], arc_depot.astype(np.int64).reshape(-1),
+                   arc_area.astype(np.int64).reshape(-1), index.arc_km[used])
+    return net, [index.areas[a] for a in np.nonzero(lost)[0].tolist()]
+
+
+class _Filler:
+    """Progressive filling on one item's network with a reusable max-flow graph."""
+
+    def __init__(self, net: _ItemNet, deadline: float) -> None:
+        self.net, self.deadline = net, deadline
+        nd, na = len(net.depots), len(net.areas)
+        self.source, self.sink = nd + na, nd + na + 1
+        self.flow = max_flow.SimpleMaxFlow()
+        big = int(net.stock.sum()) + 1
+        self.flow.add_arcs_with_capacity(np.full(nd, self.source), np.arange(nd), net.stock)
+        self.flow.add_arcs_with_capacity(net.arc_depot, nd + net.arc_area,
+                                         np.full(len(net.arc_depot), big, dtype=np.int64))
+        self.sink_arcs = self.flow.add_arcs_with_capacity(
+            nd + np.arange(na), np.full(na, self.sink), np.zeros(na, dtype=np.int64))
+
+    def fill(self, lower: np.ndarray, weight: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Leximin amounts x with lower <= x <= upper, levels x/weight raised together."""
+        amount = lower.astype(np.int64).copy()
+        active = (weight > 0) & (upper > lower)
+        while active.any():
+            self._check_time()
+            level, group = self._max_level(amount, active, lower, weight, upper)
+            target = self._at(level, lower, weight, upper)
+            if group is None:  # every rising area reaches its cap or level 1
+                amount[active] = target[active]
+                break
+            # the bottleneck group has exhausted the depots that reach it: it stops here
+            frozen_now = active & group
+            amount[frozen_now] = target[frozen_now]
+            active &= ~group
+        return self._top_up(amount, weight, upper)
+
+    def _top_up(self, amount: np.ndarray, weight: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Hand out the whole units that rounding the levels down left in the depots.
+
+        One more unit per area at most, lowest coverage first, never taking from anyone: a
+        min-cost flow where the units already given are worth far more than the extra ones.
+        """
+        room = (weight > 0) & (amount < upper)
+        if not room.any():
+            return amount
+        caps = np.where(room, amount + 1, amount)
+        if self._solve(caps)[0] <= int(amount.sum()):
+            return amount  # no leftover unit can reach an area with room
+        net, nd, na = self.net, len(self.net.depots), len(self.net.areas)
+        ratio = np.where(weight > 0, amount / np.maximum(weight, 1), 1.0)
+        # lowest coverage first, in TOP_UP_BANDS bands: small costs keep the flow solver fast
+        rank = np.empty(na, dtype=np.int64)
+        rank[np.argsort(ratio, kind="stable")] = np.arange(na) * TOP_UP_BANDS // max(na, 1)
+        keep = 2 * (TOP_UP_BANDS + 2)  # one kept unit outweighs any two extra ones
+        source, sink = nd + na, nd + na + 1
+        mcf = min_cost_flow.SimpleMinCostFlow()
+        zeros = np.zeros(nd, dtype=np.int64)
+        mcf.add_arcs_with_capacity_and_unit_cost(np.full(nd, source), np.arange(nd), net.stock,
+                                                 zeros)
+        mcf.add_arcs_with_capacity_and_unit_cost(
+            net.arc_depot, nd + net.arc_area, _route_caps(net, caps),
+            np.zeros(len(net.arc_depot), dtype=np.int64))
+        areas = nd + np.arange(na)
+        mcf.add_arcs_with_capacity_and_unit_cost(areas, np.full(na, sink), amount,
+                                                 np.full(na, -keep, dtype=np.int64))
+        extra = mcf.add_arcs_with_capacity_and_unit_cost(
+            areas, np.full(na, sink), (caps - amount).astype(np.int64), rank - (TOP_UP_BANDS + 1))
+        mcf.add_arc_with_capacity_and_unit_cost(source, sink, int(net.stock.sum()), 0)
+        mcf.set_node_supply(source, int(net.stock.sum()))
+        mcf.set_node_supply(sink, -int(net.stock.sum()))
+        if mcf.solve() != mcf.OPTIMAL:
+            raise RuntimeError("min-cost flow failed while handing out leftover units")
+        topped: np.ndarray = amount + mcf.flows(extra)
+        return topped
+
+    @staticmethod
+    def _at(level: float, lower: np.ndarray, weight: np.ndarray,
+            upper: np.ndarray) -> np.ndarray:
+        raw = np.floor(np.maximum(lower, level * weight) + 1e-9).astype(np.int64)
+        capped: np.ndarray = np.minimum(upper, np.maximum(lower, raw))
+        return capped
+
+    def _solve(self, caps: np.ndarray) -> tuple[int, np.ndarray]:
+        self.flow.set_arcs_capacity(self.sink_arcs, caps)
+        status = self.flow.solve(self.source, self.sink)
+        if status != self.flow.OPTIMAL:
+            raise RuntimeError(f"max-flow failed: {status}")
+        side = np.zeros(len(self.net.depots) + len(self.net.areas) + 2, dtype=bool)
+        side[self.flow.get_source_side_min_cut()] = True
+        return self.flow.optimal_flow(), side
+
+    def _max_level(self, amount: np.ndarray, active: np.ndarray, lower: np.ndarray,
+                   weight: np.ndarray, upper: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """Newton steps down from level 1 to the highest level the network can carry.
+
+        Returns the level and the bottleneck group that fixed it (None: nothing binds)."""
+        nd = len(self.net.depots)
+        level, group = 1.0, None
+        for _ in range(10_000):
+            self._check_time()
+            caps = np.where(active, self._at(level, lower, weight, upper), amount)
+            delivered, source_side = self._solve(caps)
+            if delivered == int(caps.sum()):
+                return level, group
+            # Areas the source cannot reach in the residual graph are short: with the depots on
+            # the sink side they form the bottleneck; find the level their supply allows.
+            group = ~source_side[nd:nd + len(self.net.areas)]
+            if not (group & active).any():
+                raise RuntimeError("bottleneck without a rising area")
+            supply = float(self.net.stock[~source_side[:nd]].sum())
+            fixed = float(amount[group & ~active].sum())
+            level = self._level_for(supply - fixed, group & active, lower, weight, upper, level)
+        raise RuntimeError("no convergence in the fairness levels")
+
+    @staticmethod
+    def _level_for(supply: float, members: np.ndarray, lower: np.ndarray, weight: np.ndarray,
+                   upper: np.ndarray, below: float) -> float:
+        """Largest t <= below with sum over members of clip(t*w, lower, upper) <= supply."""
+        lo_t, hi_t = 0.0, below
+        w, lo, up = weight[members], lower[members], upper[members]
+        for _ in range(60):  # bisection on a monotone piecewise-linear function
+            mid = (lo_t + hi_t) / 2
+            if np.minimum(up, np.maximum(lo, np.floor(mid * w + 1e-9))).sum() <= supply:
+                lo_t = mid
+            else:
+                hi_t = mid
+        return lo_t
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TimeUp
+
+
+def _route_caps(net: _ItemNet, area_caps: np.ndarray) -> np.ndarray:
+    """A route never carries more than its depot holds or its area may take.
+
+    Tight capacities leave the optimum unchanged and make the min-cost flow ~25 % faster."""
+    caps: np.ndarray = np.minimum(net.stock[net.arc_depot], area_caps[net.arc_area])
+    return caps.astype(np.int64)
+
+
+def _min_cost(net: _ItemNet, target: np.ndarray, weight: float) -> tuple[np.ndarray, float]:
+    """Route exactly `target` to each area at the least quantity x km x weight."""
+    nd, na = len(net.depots), len(net.areas)
+    source, sink = nd + na, nd + na + 1
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(np.full(nd, source), np.arange(nd), net.stock,
+                                             np.zeros(nd, dtype=np.int64))
+    costs = np.rint(net.arc_km * weight * COST_SCALE).astype(np.int64)
+    arcs = mcf.add_arcs_with_capacity_and_unit_cost(
+        net.arc_depot, nd + net.arc_area, _route_caps(net, target), costs)
+    mcf.add_arcs_with_capacity_and_unit_cost(nd + np.arange(na), np.full(na, sink), target,
+                                             np.zeros(na, dtype=np.int64))
+    mcf.set_node_supply(source, int(target.sum()))
+    mcf.set_node_supply(sink, -int(target.sum()))
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed: {status}")
+    flows = mcf.flows(arcs)
+    return flows, float((flows * net.arc_km).sum() * weight)
+
+
+def solve(problem: SupplyProblem, params: SolveParams = SolveParams()) -> SupplyPlan:
+    """The fair, cheapest plan; a labelled greedy plan if the time bound is reached."""
+    started = time.monotonic()
+    deadline = started + params.time_limit_s
+    routes = routes_for(problem)
+    try:
+        plan = _solve_items(problem, routes, deadline, params.workers)
+        status = "optimal"
+    except TimeUp:
+        from optimizer.greedy import nearest_depot
+        plan = nearest_depot(problem, routes)
+        status = "greedy"
+    shipments, areas, unreachable, cost = plan
+    return SupplyPlan(status, shipments, areas, unreachable, round(cost, 3),
+                      round(time.monotonic() - started, 4))
+
+
+_Parts = tuple[list[Shipment], list[AreaResult], list[Unreachable], float]
+
+
+PARALLEL_MIN_ARCS = 200_000  # below this, starting processes costs more than it saves
+
+
+def _solve_items(problem: SupplyProblem, routes: list[Route], deadline: float,
+                 workers: int = 1) -> _Parts:
+    shipments: list[Shipment] = []
+    results: list[AreaResult] = []
+    unreachable: list[Unreachable] = []
+    cost = 0.0
+    index = _index(problem, routes)
+    area_row = {a: i for i, a in enumerate(index.areas)}
+    jobs: list[tuple[ItemSpec, _ItemNet]] = []
+    for k, item in enumerate(problem.items):
+        net, lost = _net(index, k)
+        unreachable += [Unreachable(a, item.code, int(index.demand[area_row[a], k]),
+                                    "no depot with stock within reach") for a in lost]
+        if net.areas:
+            jobs.append((item, net))
+    for (item, net), (final, flows, item_cost) in zip(
+            jobs, _run(jobs, deadline, workers), strict=True):
+        cost += item_cost
+        shipments += _shipments(net, flows, item.code)
+        results += [AreaResult(a, item.code, d, p, f, fp) for a, d, p, f, fp in zip(
+            net.areas, net.demand.tolist(), net.priority.tolist(), final.tolist(),
+            np.minimum(final, net.priority).tolist(), strict=True)]
+    return shipments, results, unreachable, cost
+
+
+_Solved = tuple[np.ndarray, np.ndarray, float]
+
+
+def _solve_item(net: _ItemNet, weight: float, deadline: float) -> _Solved:
+    """One item: leximin on priority demand, then on total demand, then the cheapest routes.
+
+    Returns the amounts per area, the flow on each route and the transport cost."""
+    filler = _Filler(net, deadline)
+    zero = np.zeros(len(net.areas), dtype=np.int64)
+    first = filler.fill(zero, net.priority, net.priority)
+    final = filler.fill(first, net.demand, net.demand)
+    flows, cost = _min_cost(net, final, weight)
+    return final, flows, cost
+
+
+def _run(jobs: list[tuple[ItemSpec, _ItemNet]], deadline: float, workers: int) -> list[_Solved]:
+    """Solve the items here, or in worker processes when the instance is large enough."""
+    arcs = sum(len(net.arc_depot) for _, net in jobs)
+    if workers <= 1 or len(jobs) <= 1 or arcs < PARALLEL_MIN_ARCS:
+        return [_solve_item(net, item.weight, deadline) for item, net in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver: workers fork from a clean process that has the solver imported, never from
+    # a threaded web server. The largest items go first so the workers finish together.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["optimizer.supplies"])
+    order = sorted(range(len(jobs)), key=lambda j: -len(jobs[j][1].arc_depot))
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {j: pool.submit(_solve_item, jobs[j][1], jobs[j][0].weight, deadline)
+                   for j in order}
+        return [futures[j].result() for j in range(len(jobs))]
+
+
+def _shipments(net: _ItemNet, flows: np.ndarray, item: str) -> list[Shipment]:
+    """Shipments in depot, area order; parallel routes between a pair are merged."""
+    used = np.nonzero(flows)[0]
+    order = used[np.lexsort((net.arc_area[used], net.arc_depot[used]))]
+    depot, area = net.arc_depot[order], net.arc_area[order]
+    if not len(order):
+        return []
+    starts = np.nonzero(np.r_[True, (depot[1:] != depot[:-1]) | (area[1:] != area[:-1])])[0]
+    ends = np.r_[starts[1:], len(order)] - 1
+    quantity = np.add.reduceat(flows[order], starts)
+    return [Shipment(net.depots[d], net.areas[a], item, q, km) for d, a, q, km in zip(
+        depot[starts].tolist(), area[starts].tolist(), quantity.tolist(),
+        net.arc_km[order][ends].tolist(), strict=True)]
+
+
+def worst_coverage(areas: Sequence[AreaResult], priority: bool = False) -> float:
+    """The smallest delivered/demand (or priority) ratio over areas with that demand."""
+    ratios = [min(r.delivered, r.priority_demand) / r.priority_demand if priority
+              else r.delivered / r.demand for r in areas
+              if (r.priority_demand if priority else r.demand) > 0]
+    return min(ratios) if ratios else 1.0
+
