@@ -57,15 +57,18 @@ def demo(scale: str, seed: int, if_empty: bool) -> None:
 @command_errors
 def seed() -> None:
     """Add the default items, planning norms and (per district) response levels."""
+    from app.services.drills import seed_requirements
     from app.services.levels import seed_levels
     from app.services.seed import seed_catalogue
 
     session = db.session()
     with unit_of_work(session):
         items, norms = seed_catalogue(session)
+        rules = seed_requirements(session)
         levels = sum(seed_levels(session, d) for d in session.scalars(
             select(Area).where(Area.parent_id.is_(None))))
-    out.print(f"seeded {items} items, {norms} norms, {levels} response levels")
+    out.print(f"seeded {items} items, {norms} norms, {levels} response levels, "
+              f"{rules} drill requirements")
 
 
 @click.command("import")

@@ -36,6 +36,7 @@ from app.models.enums import (
     Speciality,
     TeamKind,
 )
+from app.services.drills import seed_requirements
 from app.services.imports import recompute_totals
 from app.services.levels import seed_levels
 from app.services.seed import seed_catalogue
@@ -116,6 +117,7 @@ def build(session: Session, scale: str = "full", seed: int = 7,
     session.info["rg_skip_audit"] = True
     try:
         seed_catalogue(session)
+        seed_requirements(session)
         district, streets, communities, grids = _areas(session, spec, rng, names)
         step("areas", len(grids))
         seed_levels(session, district)

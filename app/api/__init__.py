@@ -5,9 +5,19 @@ from apiflask import APIFlask
 
 
 def register_api(app: APIFlask) -> None:
-    from app.api import accounts, areas, catalogue, exchange, incidents, resources, stock
+    from app.api import (
+        accounts,
+        areas,
+        catalogue,
+        drills,
+        exchange,
+        incidents,
+        resources,
+        stock,
+    )
 
-    for module in (accounts, areas, catalogue, stock, resources, exchange, incidents):
+    for module in (accounts, areas, catalogue, stock, resources, exchange, incidents,
+                   drills):
         app.register_blueprint(module.bp)
 
     @app.spec_processor

@@ -1,6 +1,18 @@
 """All models, imported so that Base.metadata knows every table."""
 from app.db import Base
 from app.models.areas import PEOPLE_FIELDS, Area
+from app.models.drills import (
+    Attendance,
+    CapabilityRating,
+    ContingencyPlan,
+    CorrectiveAction,
+    Drill,
+    DrillRecord,
+    DrillRequirement,
+    DrillTeam,
+    Measure,
+    TimelineEvent,
+)
 from app.models.incidents import (
     AllocationPlan,
     Dispatch,
@@ -22,6 +34,8 @@ from app.models.teams import Member, Qualification, Team
 from app.models.users import ApiToken, AuditEntry, User
 
 __all__ = [
+    "Attendance", "CapabilityRating", "ContingencyPlan", "CorrectiveAction", "Drill",
+    "DrillRecord", "DrillRequirement", "DrillTeam", "Measure", "TimelineEvent",
     "PEOPLE_FIELDS", "AllocationPlan", "ApiToken", "Dispatch", "Incident", "IncidentArea",
     "IncidentTask", "Mobilisation", "PlanAssignment", "PlanLine", "PlanPlacement",
     "PlanShipment", "Area", "AuditEntry", "Base", "ChecklistItem", "Depot",

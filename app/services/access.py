@@ -22,6 +22,11 @@ WRITERS: dict[str, frozenset[Role]] = {
     "incidents": frozenset({A, C}),
     "dispatches": frozenset({A, C, S}),
     "import": frozenset({A, C, S}),
+    "drills": frozenset({A, C, S}),
+    "requirements": frozenset({A, C}),
+    "actions": frozenset({A, C, S}),
+    "plans": frozenset({A, C}),
+    "exercises": frozenset({A, C, S}),
 }
 AUDIT_READERS = frozenset({A, C, OFF})
 

@@ -79,8 +79,11 @@ def declare(session: Session, *, title: str, hazard: str, level: int, areas: lis
             duration_days: int = 3, started_at: datetime | None = None,
             exercise: bool = False, max_distance_km: float | None = None,
             shelter_distance_km: float | None = None, notes: str = "") -> str:
-    """Declare an incident, mobilise its level's teams and checklist; returns its code."""
-    require_writer("incidents")
+    """Declare an incident, mobilise its level's teams and checklist; returns its code.
+
+    Exercises (drills running the workflow on live data, touching no stock) may also be
+    declared by community staff."""
+    require_writer("exercises" if exercise else "incidents")
     hazard_value = _hazard(hazard)
     _check_level(level)
     if not areas:
@@ -160,8 +163,8 @@ def load(session: Session, code: str) -> Incident:
 
 
 def writable(session: Session, code: str) -> Incident:
-    require_writer("incidents")
     incident = load(session, code)
+    require_writer("exercises" if incident.exercise else "incidents")
     if incident.status is IncidentStatus.CLOSED:
         raise Conflict(_("Incident %(code)s is closed.", code=code), field="incident")
     return incident

@@ -72,11 +72,23 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth_web.login"
     login_manager.session_protection = "strong"
 
-    from app.web import admin, auth, dashboard, incidents, inventory, resources
-    for module in (auth, dashboard, inventory, resources, incidents, admin):
+    from app.web import (
+        admin,
+        auth,
+        dashboard,
+        drills,
+        incidents,
+        inventory,
+        notifications,
+        planner,
+        resources,
+    )
+    for module in (auth, dashboard, inventory, resources, incidents, drills, planner,
+                   notifications, admin):
         app.register_blueprint(module.bp)
     # The JSON API authenticates with bearer tokens, never cookies: no CSRF there.
-    for name in ("areas", "catalogue", "stock", "resources", "auth", "exchange", "incidents"):
+    for name in ("areas", "catalogue", "stock", "resources", "auth", "exchange", "incidents",
+                 "drills"):
         csrf.exempt(app.blueprints[name])
 
     app.before_request(_require_sign_in)
