@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.db import bulk_insert, utcnow
+from app.demo_drills import build_drills
 from app.models import (
     Area,
     Depot,
@@ -129,12 +130,18 @@ def build(session: Session, scale: str = "full", seed: int = 7,
         teams, members = _teams(session, rng, names, district, streets, communities, today)
         step("teams", teams)
         _users(session, district, streets[0], communities[0])
+        teams_of: dict[int, list[Team]] = {}
+        for team in session.scalars(select(Team).order_by(Team.code)):
+            teams_of.setdefault(team.home_area_id, []).append(team)
+        drills = build_drills(session, rng, district, communities, teams_of, today)
+        step("drills", drills)
         audit.record(session, "create", "demo", scale, f"Demo district built ({scale})",
                      {"seed": seed})
     finally:
         session.info.pop("rg_skip_audit", None)
     return {"areas": 1 + len(streets) + len(communities) + len(grids), "depots": len(depots),
-            "lots": lots, "shelters": shelters, "teams": teams, "members": members, "users": 4}
+            "lots": lots, "shelters": shelters, "teams": teams, "members": members, "users": 4,
+            "drills": drills}
 
 
 def _area(session: Session, parent: Area | None, level: AreaLevel, code: str,

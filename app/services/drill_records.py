@@ -45,6 +45,13 @@ def save(session: Session, code: str, data: dict[str, Any]) -> Drill:
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationFailed(_("Unknown field '%(field)s'.", field=field), field=field)
+    for key in LIST_FIELDS:
+        rows = data.get(key) or []
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValidationFailed(_("Each row is an object."), field=key)
+    if not isinstance(data.get("evaluation") or {}, dict):
+        raise ValidationFailed(_("The evaluation maps each aspect to a text."),
+                               field="evaluation")
     with unit_of_work(session):
         drill = drills.load(session, code)
         if drill.status is DrillStatus.CANCELLED:
@@ -55,7 +62,9 @@ def save(session: Session, code: str, data: dict[str, Any]) -> Drill:
             record.summary = str(data["summary"] or "")
         for key in ("strengths", "improvements"):
             if key in data:
-                setattr(record, key, [str(x).strip() for x in data[key] or [] if str(x).strip()])
+                raw = data[key] or []
+                lines = raw.splitlines() if isinstance(raw, str) else raw
+                setattr(record, key, [str(x).strip() for x in lines if str(x).strip()])
         if "evaluation" in data:
             record.evaluation = _evaluation(data["evaluation"] or {})
         if "attendance" in data:
@@ -102,7 +111,10 @@ def _attendance(session: Session, drill: Drill, rows: list[dict[str, Any]]) -> l
         team = by_code(session, Team, str(row.get("team", "")), f"attendance.{i}.team")
         member_id = None
         if row.get("member") not in (None, ""):
-            member = session.get(Member, int(row["member"]))
+            try:
+                member = session.get(Member, int(row["member"]))
+            except (TypeError, ValueError):
+                member = None
             if member is None or member.team_id != team.id:
                 raise ValidationFailed(_("Member %(member)s is not in team %(team)s.",
                                          member=row["member"], team=team.code),

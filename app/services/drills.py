@@ -161,7 +161,9 @@ def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[
         if key in data:
             out[key] = str(data[key] or "").strip()
     if "objectives" in data:
-        out["objectives"] = [str(o).strip() for o in data["objectives"] or [] if str(o).strip()]
+        raw = data["objectives"] or []
+        lines = raw.splitlines() if isinstance(raw, str) else raw
+        out["objectives"] = [str(o).strip() for o in lines if str(o).strip()]
     if "expected_participants" in data:
         n = data["expected_participants"]
         if not isinstance(n, int) or n < 0:
@@ -176,7 +178,11 @@ def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[
     elif "duration_minutes" in data or (drill is None or "starts_at" in data):
         old = (drill.ends_at - drill.starts_at) if drill else timedelta(hours=2)
         minutes = data.get("duration_minutes")
-        span = timedelta(minutes=int(minutes)) if minutes else old
+        try:
+            span = timedelta(minutes=int(minutes)) if minutes else old
+        except (TypeError, ValueError):
+            raise ValidationFailed(_("A drill lasts at least one minute."),
+                                   field="duration_minutes") from None
         if span <= timedelta(0):
             raise ValidationFailed(_("A drill lasts at least one minute."),
                                    field="duration_minutes")
@@ -186,7 +192,9 @@ def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[
     if starts is not None and ends is not None and ends < starts:
         raise ValidationFailed(_("A drill ends after it starts."), field="ends_at")
     if "teams" in data:
-        out["teams"] = [by_code(session, Team, c, "teams") for c in data["teams"] or []]
+        raw = data["teams"] or []
+        out["teams"] = [by_code(session, Team, str(c), "teams")
+                        for c in ([raw] if isinstance(raw, str) else raw)]
     return out
 
 
