@@ -11,6 +11,8 @@ from app.errors import Unauthorized
 from app.services.users import principal_for_token
 
 PUBLIC_ENDPOINTS = {"auth.issue_token", "static"}
+# Calendar apps cannot send headers: these read-only feeds also take the token as ?token=.
+QUERY_TOKEN_ENDPOINTS = {"drills.area_calendar", "drills.team_calendar"}
 
 
 def authenticate() -> Principal | None:
@@ -21,6 +23,10 @@ def authenticate() -> Principal | None:
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthorized("Use 'Authorization: Bearer <token>'.")
         return principal_for_token(db.session(), credentials.strip())
+    token = request.args.get("token", "")
+    if token and request.method in ("GET", "HEAD") and \
+            request.endpoint in QUERY_TOKEN_ENDPOINTS:
+        return principal_for_token(db.session(), token.strip())
     return None
 
 

@@ -172,7 +172,7 @@ def writable(session: Session, code: str) -> Incident:
 
 def _mobilise(session: Session, incident: Incident) -> None:
     """Call the teams and open the checklist of the incident's level; stand down the rest."""
-    level = get_level(session, incident.district.code, incident.level)
+    level = get_level(session, incident.district.code, incident.level, scoped=False)
     wanted: dict[int, Any] = {}
     # Grids have no teams of their own: a grid's incident area, for the rules, is its community.
     units = {(ia.area.parent if ia.area.level is AreaLevel.GRID and ia.area.parent else ia.area)

@@ -14,7 +14,7 @@ from app.i18n import _
 from app.models import Area, ChecklistItem, MobilisationLevel, MobilisationRule, Team
 from app.models.enums import AreaLevel, MobilisationScope, Speciality, TeamKind
 from app.services.access import require_writer
-from app.services.lookup import scoped_by_code
+from app.services.lookup import by_code, scoped_by_code
 
 
 def seed_data() -> dict[str, Any]:
@@ -63,8 +63,11 @@ def _set_children(level: MobilisationLevel, rules: list[dict[str, Any]] | None,
                            for i, c in enumerate(checklist)]
 
 
-def get_level(session: Session, district_code: str, level: int) -> MobilisationLevel:
-    district = scoped_by_code(session, Area, district_code, "district")
+def get_level(session: Session, district_code: str, level: int,
+              scoped: bool = True) -> MobilisationLevel:
+    """A district's response level; scoped=False when a declaration within the caller's
+    areas needs the district's rules (community staff declaring an exercise)."""
+    district = (scoped_by_code if scoped else by_code)(session, Area, district_code, "district")
     found = session.scalar(select(MobilisationLevel).where(
         MobilisationLevel.district_id == district.id, MobilisationLevel.level == level))
     if found is None:
