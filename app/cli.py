@@ -153,17 +153,26 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True,
+              help="Do not run the scheduler here (run `readygrid scheduler` elsewhere).")
 @with_appcontext
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Run the web app and API under gunicorn."""
+def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool) -> None:
+    """Run the web app and API under gunicorn, with the scheduler in one worker.
+
+    The scheduler (daily checks, hourly drill reminders) starts after gunicorn forks, in the
+    worker that takes the scheduler lock, and stops when that worker exits; see
+    `app.cli_scheduler.ServeScheduler` for why not in the master. If another scheduler
+    (`readygrid scheduler`, another serve) holds the lock, this one serves without one.
+    """
     from gunicorn.app.base import BaseApplication
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    options, note = gunicorn_options(host, port, workers, threads,
+                                     str(app.config["DATABASE_URL"]), not no_scheduler)
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in {"bind": f"{host}:{port}", "workers": workers,
-                               "threads": threads, "accesslog": "-"}.items():
+            for key, value in options.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Flask:
@@ -171,7 +180,23 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
     out.print(f"ReadyGrid on http://{host}:{port}/  (database: "
               f"{db.engine().url.render_as_string(hide_password=True)})")
+    out.print(note, highlight=False)
+    db.engine().dispose()  # no pooled connection of the master is inherited by a worker
     _Server().run()
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int, url: str,
+                     scheduler: bool) -> tuple[dict[str, Any], str]:
+    """gunicorn's settings for `serve`, with the scheduler's hooks when it runs here, and the
+    line to print about the scheduler."""
+    from app.cli_scheduler import serve_scheduler
+
+    options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers,
+                               "threads": threads, "accesslog": "-"}
+    embedded, note = serve_scheduler(url, scheduler)
+    if embedded is not None:
+        options.update(post_fork=embedded.post_fork, worker_exit=embedded.worker_exit)
+    return options, note
 
 
 def path_arg(path: str) -> Path:

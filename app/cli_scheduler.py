@@ -4,10 +4,13 @@ APScheduler keeps its jobs in the app database (table `apscheduler_jobs`, not mi
 A job store must never be shared by two running schedulers, so `SchedulerLock` lets only one
 be active: a session-level advisory lock on PostgreSQL, an exclusive lock file next to the
 database on SQLite. A second `readygrid scheduler` waits as a standby until the first stops.
+`readygrid serve` runs the scheduler inside the web server instead (`ServeScheduler`), under
+the same lock, unless another scheduler already holds it or `--no-scheduler` is given.
 """
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from datetime import date, datetime, timedelta
@@ -30,7 +33,10 @@ from app.db import make_engine
 ADVISORY_KEY = 0x52475343  # "RGSC": ReadyGrid scheduler
 DAILY_GRACE = timedelta(days=1)  # a daily check missed by less than a day still runs, once
 REMINDER_GRACE = timedelta(days=7)
-DAILY_JOBS = {"check_stock": (6, 0), "check_qualifications": (6, 10)}  # local time
+DAILY_JOBS = {"check_stock": (6, 0), "check_qualifications": (6, 10),  # local time
+              "check_drills": (6, 20), "check_actions": (6, 30), "check_plans": (6, 40)}
+HOURLY_JOBS = {"check_drill_reminders": 5}  # minute past each hour: 1-day reminders on time
+HOURLY_GRACE = timedelta(hours=1)
 WAKEUP_SECONDS = 30  # look at the store again, for reminders added by another process
 
 
@@ -104,10 +110,93 @@ def stop_scheduler(scheduler: BackgroundScheduler, wait: bool = True) -> None:
 
 
 def register_daily_jobs(scheduler: BackgroundScheduler) -> None:
-    """The daily checks, by stable id: re-registering replaces, never duplicates."""
+    """The daily and hourly checks, by stable id: re-registering replaces, never duplicates.
+
+    Missed runs coalesce into one. A missed hourly run is simply made up by the next one: the
+    drill reminders are due over a window, not at an instant, so none is lost.
+    """
     for name, (hour, minute) in DAILY_JOBS.items():
         scheduler.add_job(f"app.jobs:{name}", "cron", hour=hour, minute=minute, id=name,
                           name=name, replace_existing=True)
+    for name, minute in HOURLY_JOBS.items():
+        scheduler.add_job(f"app.jobs:{name}", "cron", minute=minute, id=name, name=name,
+                          replace_existing=True,
+                          misfire_grace_time=int(HOURLY_GRACE.total_seconds()))
+
+
+class ServeScheduler:
+    """The scheduler inside `readygrid serve`: started in one gunicorn worker, under the lock.
+
+    Why in a worker and not in the gunicorn master: the master forks its workers (and forks
+    again whenever one dies), and a forked child inherits the parent's open database
+    connections. A child closing its copy of the lock's PostgreSQL connection ends the
+    parent's session, and with it the advisory lock, while the parent's scheduler runs on.
+    So nothing of the scheduler exists before the fork: `post_fork` runs in each new worker,
+    and the worker that takes the lock runs the scheduler until `worker_exit`; the others
+    find the lock taken and only serve. When that worker dies, its lock goes with it and the
+    worker gunicorn starts in its place takes it up. With `--workers 1` (the default) the one
+    worker runs it.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.lock: SchedulerLock | None = None
+        self.scheduler: BackgroundScheduler | None = None
+
+    def start(self) -> bool:
+        """Take the lock and start; False (and nothing started) while another holds it."""
+        lock = SchedulerLock(self.url)
+        if not lock.acquire():
+            return False
+        scheduler = make_scheduler(self.url)
+        try:
+            scheduler.start(paused=True)
+            register_daily_jobs(scheduler)
+            scheduler.resume()
+        except BaseException:
+            stop_scheduler(scheduler, wait=False)
+            lock.release()
+            raise
+        self.lock, self.scheduler = lock, scheduler
+        return True
+
+    def stop(self) -> None:
+        """Let running jobs finish, close the store, release the lock. Safe to call twice."""
+        if self.scheduler is not None:
+            stop_scheduler(self.scheduler, wait=True)
+            self.scheduler = None
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler is not None
+
+    # gunicorn server hooks (arity 2: the arbiter and the worker)
+    def post_fork(self, server: Any, _worker: Any) -> None:
+        if self.start():
+            log = getattr(server, "log", None) or logging.getLogger("readygrid.jobs")
+            log.info("scheduler running in worker %s", os.getpid())
+
+    def worker_exit(self, _server: Any, _worker: Any) -> None:
+        self.stop()
+
+
+def serve_scheduler(url: str, enabled: bool = True) -> tuple[ServeScheduler | None, str]:
+    """For `readygrid serve`: the scheduler to run in a worker (None: serve without one) and
+    the one line to print about it.
+
+    The lock is only probed here, in the gunicorn master, and released at once: the worker
+    takes it for real after the fork (see `ServeScheduler`).
+    """
+    if not enabled:
+        return None, "scheduler off (--no-scheduler)"
+    probe = SchedulerLock(url)
+    if not probe.acquire():
+        return None, "another scheduler is active; serving without one"
+    probe.release()
+    return ServeScheduler(url), "scheduler on: daily checks and drill reminders run here"
 
 
 def add_reminder(scheduler: BackgroundScheduler, key: str, run_at: datetime, subject: str,
@@ -127,7 +216,7 @@ def add_reminder(scheduler: BackgroundScheduler, key: str, run_at: datetime, sub
 @with_appcontext
 @command_errors
 def scheduler_cmd(no_wait: bool) -> None:
-    """Run the one scheduler: daily stock and qualification checks, reminders. Ctrl-C stops."""
+    """Run the one scheduler: daily checks, hourly drill reminders, reminders. Ctrl-C stops."""
     url = _loaded_url()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     lock = SchedulerLock(url)
@@ -173,15 +262,24 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("run")
-@click.argument("name", type=click.Choice(sorted(DAILY_JOBS)))
+@click.argument("name", type=click.Choice(sorted([*DAILY_JOBS, *HOURLY_JOBS])))
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Check as of this date.")
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+              help="Check as of this local time (drill reminders; the date for the others).")
 @with_appcontext
 @command_errors
-def jobs_run(name: str, today: datetime | None) -> None:
-    """Run one daily check now, in this process; prints how many notifications it wrote."""
+def jobs_run(name: str, today: datetime | None, at: datetime | None) -> None:
+    """Run one check now, in this process; prints how many notifications it wrote."""
     from app import jobs
     url = _loaded_url()
-    ids = jobs.DAILY[name](today.date() if today else date.today(), url=url)
+    if name in jobs.HOURLY:
+        if at is None and today is not None:  # that day at this time of day
+            at = datetime.combine(today.date(), datetime.now().time())
+        now = at.astimezone() if at else datetime.now().astimezone()
+        ids = jobs.HOURLY[name](now, url=url)
+    else:
+        day = at.date() if at else today.date() if today else date.today()
+        ids = jobs.DAILY[name](day, url=url)
     out.print(f"{name}: {len(ids)} new notification(s)", highlight=False)
 
 

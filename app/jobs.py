@@ -11,12 +11,13 @@ import logging
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.actor import reset_actor, set_actor, system_actor
 from app.config import default_database_url, from_environment
 from app.db import make_engine
 from app.services import notifications
@@ -36,11 +37,15 @@ def database_url() -> str:
 
 @contextmanager
 def _unit_of_work(url: str | None) -> Iterator[Session]:
+    """One transaction on its own engine, acting as the scheduler (full scope, audited as
+    'scheduler') for services that ask who is acting."""
     engine = make_engine(url or database_url())
+    token = set_actor(system_actor("scheduler"))
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
     finally:
+        reset_actor(token)
         engine.dispose()
 
 
@@ -83,4 +88,54 @@ def send_reminder(key: str, subject: str, body: str = "", area_id: int | None = 
     return _deliver(url, "send_reminder", ids)
 
 
-DAILY = {"check_stock": check_stock, "check_qualifications": check_qualifications}
+def check_drill_reminders(now: datetime | None = None, *, url: str | None = None) -> list[int]:
+    """Hourly: reminders 7 days and 1 day (drill settings) before planned or confirmed drills,
+    to the drill's area and each participating team's home area."""
+    now = now or datetime.now(UTC)
+    with _unit_of_work(url) as session:
+        ids = notifications.record(session,
+                                   notifications.drill_reminder_findings(session, now))
+    return _deliver(url, "check_drill_reminders", ids)
+
+
+def check_drills(today: date | None = None, *, url: str | None = None,
+                 now: datetime | None = None) -> list[int]:
+    """Daily: drills that ended without being recorded (record or cancel them), and areas
+    overdue or due soon on a drill requirement.
+
+    `now` defaults to the current time, or to the start of `today` (local) when a day is
+    given, so a check "as of" a date reports the drills that ended before it.
+    """
+    from app.services.drills import local_date, local_tz
+
+    if now is None:
+        now = (datetime.combine(today, time(0), tzinfo=local_tz()) if today
+               else datetime.now(UTC))
+    today = today or local_date(now)
+    with _unit_of_work(url) as session:
+        ids = notifications.record(
+            session, notifications.overdue_drill_findings(session, now)
+            + notifications.compliance_findings(session, today))
+    return _deliver(url, "check_drills", ids)
+
+
+def check_actions(today: date | None = None, *, url: str | None = None) -> list[int]:
+    """Daily: open corrective actions past due, again each day they stay open."""
+    today = today or date.today()
+    with _unit_of_work(url) as session:
+        ids = notifications.record(session, notifications.action_findings(session, today))
+    return _deliver(url, "check_actions", ids)
+
+
+def check_plans(today: date | None = None, *, url: str | None = None) -> list[int]:
+    """Daily: contingency plans flagged for revision or due for review within 30 days."""
+    today = today or date.today()
+    with _unit_of_work(url) as session:
+        ids = notifications.record(session, notifications.plan_findings(session, today))
+    return _deliver(url, "check_plans", ids)
+
+
+DAILY = {"check_stock": check_stock, "check_qualifications": check_qualifications,
+         "check_drills": check_drills, "check_actions": check_actions,
+         "check_plans": check_plans}
+HOURLY = {"check_drill_reminders": check_drill_reminders}

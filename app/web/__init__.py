@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_forget_actor)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
+    app.context_processor(_unread_notifications)
     app.jinja_env.filters.update(label=_label, num=_num, date=_date, datetime=_datetime,
                                  item_name=_item_name)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -141,6 +142,24 @@ def _template_globals() -> dict[str, Any]:
             "status_label": lambda code: ShelterStatus(code).label(lang),
             "can": (lambda domain: bool(user) and can_write(user.role, domain)),
             "can_audit": bool(user) and user.role in AUDIT_READERS}
+
+
+def _unread_notifications() -> dict[str, int]:
+    """The badge next to the notifications link: one COUNT per request, 0 when signed out."""
+    if not has_request_context() or request.path.startswith("/api/") or not (
+            current_user and current_user.is_authenticated):
+        return {"unread_notifications": 0}
+    if "unread_notifications" not in g:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from app.services.notifications import unread_count
+        try:
+            area = current_user.area
+            g.unread_notifications = unread_count(db.session(), area.path,
+                                                  area.parent_id is None)
+        except SQLAlchemyError:  # an error page after a failed query still renders
+            g.unread_notifications = 0
+    return {"unread_notifications": g.unread_notifications}
 
 
 def _label(value: Any) -> str:

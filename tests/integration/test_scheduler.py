@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app import db
 from app.cli_scheduler import (
     SchedulerLock,
+    ServeScheduler,
     add_reminder,
     make_scheduler,
     register_daily_jobs,
@@ -63,10 +64,14 @@ def test_registering_the_daily_jobs_again_replaces_them(database_url: str) -> No
     try:
         register_daily_jobs(scheduler)
         register_daily_jobs(scheduler)
-        jobs = scheduler.get_jobs()
-        assert sorted(j.id for j in jobs) == ["check_qualifications", "check_stock"]
-        assert all(j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 86400
-                   for j in jobs)
+        jobs = {j.id: j for j in scheduler.get_jobs()}
+        assert sorted(jobs) == ["check_actions", "check_drill_reminders", "check_drills",
+                                "check_plans", "check_qualifications", "check_stock"]
+        assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
+        assert all(j.misfire_grace_time == 86400 for k, j in jobs.items()
+                   if k != "check_drill_reminders")
+        hourly = jobs["check_drill_reminders"]
+        assert hourly.misfire_grace_time == 3600 and "minute='5'" in str(hourly.trigger)
     finally:
         stop_scheduler(scheduler, wait=False)
 
@@ -98,3 +103,132 @@ def test_a_job_can_be_run_by_hand(app: Any, demo: Any) -> None:
                                                 "--today", "2026-11-23"])
     assert result.exit_code == 0, result.output
     assert "check_stock:" in result.output and "new notification(s)" in result.output
+
+
+def _drill_reminders(app: Any) -> list[str]:
+    with app.app_context():
+        return list(db.session().scalars(select(Notification.dedup_key)
+                                         .where(Notification.kind == "drill_reminder")))
+
+
+def test_a_drill_reminder_due_while_the_scheduler_is_stopped_is_sent_once_after_restart(
+        app: Any, demo: Any, database_url: str, monkeypatch: Any) -> None:
+    """The registered hourly job, run by the scheduler after a restart, exactly once."""
+    from app import jobs
+    from app.actor import reset_actor, set_actor, system_actor
+    from app.services import drills
+
+    monkeypatch.setenv("READYGRID_DATABASE_URL", database_url)  # the jobs' own database
+    before = set(_drill_reminders(app))
+    start = datetime.now(UTC) + timedelta(days=1, seconds=-60)  # its 1-day reminder is due
+    with app.app_context():
+        token = set_actor(system_actor("test"))
+        code = drills.create(db.session(), {
+            "title": "夜间疏散演练", "exercise_type": "drill", "form": "live",
+            "hazard": "fire", "area": "S02-C01", "starts_at": start.isoformat(),
+            "teams": ["T-S02-C01-V"]})[0]
+        reset_actor(token)
+
+    def mine() -> list[str]:
+        return [k for k in _drill_reminders(app) if k not in before and f":{code}:" in k]
+
+    due = datetime.now(UTC) + timedelta(seconds=2)
+    first = make_scheduler(database_url)
+    first.start()
+    register_daily_jobs(first)
+    first.modify_job("check_drill_reminders", next_run_time=due)
+    stop_scheduler(first, wait=False)  # stopped before the hourly run is due
+
+    time.sleep(max((due - datetime.now(UTC)).total_seconds(), 0) + 0.3)
+    assert mine() == []
+
+    second = make_scheduler(database_url)
+    second.start()
+    try:
+        assert _wait_for(lambda: len(mine()) == 1)
+        # coalesced into one run, then back on its hourly course
+        assert second.get_job("check_drill_reminders").next_run_time > due + timedelta(
+            minutes=1)
+        time.sleep(0.2)
+        assert len(mine()) == 1 and ":1d:" in mine()[0]
+    finally:
+        stop_scheduler(second)
+    jobs.check_drill_reminders(url=database_url)  # a run by hand afterwards: no second one
+    assert len(mine()) == 1
+
+
+def test_serve_runs_without_a_scheduler_when_asked(database_url: str) -> None:
+    from app.cli import gunicorn_options
+
+    options, note = gunicorn_options("127.0.0.1", 5000, 1, 8, database_url, False)
+    assert "post_fork" not in options and "worker_exit" not in options
+    assert note == "scheduler off (--no-scheduler)"
+
+
+def test_serve_runs_without_a_scheduler_while_another_holds_the_lock(database_url: str) -> None:
+    from app.cli import gunicorn_options
+
+    lock = SchedulerLock(database_url)
+    assert lock.acquire()
+    try:
+        options, note = gunicorn_options("127.0.0.1", 5000, 2, 8, database_url, True)
+    finally:
+        lock.release()
+    assert "post_fork" not in options
+    assert note == "another scheduler is active; serving without one"
+
+
+def test_serve_runs_the_scheduler_in_the_worker_that_takes_the_lock(database_url: str) -> None:
+    """The gunicorn hooks, called as a worker would (after the fork, then on exit)."""
+    from app.cli import gunicorn_options
+
+    options, note = gunicorn_options("127.0.0.1", 5000, 2, 8, database_url, True)
+    assert note.startswith("scheduler on")
+    probe = SchedulerLock(database_url)
+    assert probe.acquire()  # only probed in the master: free until a worker takes it
+    probe.release()
+    first, second = (ServeScheduler(database_url), ServeScheduler(database_url))
+    options["post_fork"](None, None)
+    embedded = options["post_fork"].__self__
+    try:
+        assert embedded.running
+        assert {j.id for j in embedded.scheduler.get_jobs()} >= {"check_drill_reminders",
+                                                                  "check_stock"}
+        assert not SchedulerLock(database_url).acquire()  # the other workers only serve
+        assert not first.start() and not first.running
+    finally:
+        options["worker_exit"](None, None)
+    assert not embedded.running
+    assert second.start()  # released on exit: a replacement worker takes it up
+    second.stop()
+    second.stop()  # twice is harmless
+
+
+def test_the_serve_command_hands_gunicorn_the_hooks_only_when_the_scheduler_runs_here(
+        app: Any, monkeypatch: Any) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    seen: list[Any] = []
+    monkeypatch.setattr(BaseApplication, "run", lambda self: seen.append(self.cfg))
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["serve", "--no-scheduler", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    assert "scheduler off" in result.output
+    assert seen[-1].settings["bind"].value == ["127.0.0.1:5999"]
+    assert seen[-1].settings["post_fork"].value.__name__ == "post_fork"  # gunicorn's default
+    assert getattr(seen[-1].settings["post_fork"].value, "__self__", None) is None
+
+    result = runner.invoke(args=["serve"])
+    assert result.exit_code == 0, result.output
+    assert "scheduler on" in result.output
+    assert isinstance(seen[-1].settings["post_fork"].value.__self__, ServeScheduler)
+
+    lock = SchedulerLock(app.config["DATABASE_URL"])
+    assert lock.acquire()
+    try:
+        result = runner.invoke(args=["serve"])
+    finally:
+        lock.release()
+    assert result.exit_code == 0, result.output
+    assert "another scheduler is active; serving without one" in result.output
