@@ -275,6 +275,8 @@ def greedy(problem: TimetableProblem, cal: Calendar, spread: bool = False
         spans = cal.windows(c, gap_of(c))
         if spans is None:
             return None
+        if not spans:  # a community that needs no drill (yet listed) has nothing to place
+            continue
         ideal = ideal_gap(c, cal)
         phases = [o for o in cal.allowed if spans[0][0] <= o < spans[0][0] + ideal] or [0]
         phases = phases[::max(1, len(phases) // 60)]  # long horizons: a sample of first days
