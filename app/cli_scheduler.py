@@ -88,7 +88,10 @@ class SchedulerLock:
 
 def make_scheduler(url: str, *, misfire_grace: timedelta = DAILY_GRACE) -> BackgroundScheduler:
     """A scheduler on the app database: missed runs fire once (coalesce), one at a time."""
+    from app.services.drills import local_tz
+
     return BackgroundScheduler(
+        timezone=local_tz(),  # daily checks run at 06:00 in the district, not the server
         jobstores={"default": SQLAlchemyJobStore(engine=make_engine(url))},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(misfire_grace.total_seconds())})

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from app.actor import reset_actor, set_actor, system_actor
 from app.config import default_database_url, from_environment
-from app.db import make_engine
+from app.db import make_engine, utcnow
 from app.services import notifications
+from app.services.drills import local_date
 
 log = logging.getLogger("readygrid.jobs")
 
@@ -64,7 +65,7 @@ def _deliver(url: str | None, name: str, ids: list[int]) -> list[int]:
 
 def check_stock(today: date | None = None, *, url: str | None = None) -> list[int]:
     """Daily: lots expiring within 30 / 7 days, expired lots with stock, depots below minimum."""
-    today = today or date.today()
+    today = today or local_date(utcnow())
     with _unit_of_work(url) as session:
         ids = notifications.record(session, notifications.stock_findings(session, today))
     return _deliver(url, "check_stock", ids)
@@ -72,7 +73,7 @@ def check_stock(today: date | None = None, *, url: str | None = None) -> list[in
 
 def check_qualifications(today: date | None = None, *, url: str | None = None) -> list[int]:
     """Daily: member qualifications expiring within 60 days or expired."""
-    today = today or date.today()
+    today = today or local_date(utcnow())
     with _unit_of_work(url) as session:
         ids = notifications.record(session,
                                    notifications.qualification_findings(session, today))
@@ -106,7 +107,7 @@ def check_drills(today: date | None = None, *, url: str | None = None,
     `now` defaults to the current time, or to the start of `today` (local) when a day is
     given, so a check "as of" a date reports the drills that ended before it.
     """
-    from app.services.drills import local_date, local_tz
+    from app.services.drills import local_tz
 
     if now is None:
         now = (datetime.combine(today, time(0), tzinfo=local_tz()) if today
@@ -121,7 +122,7 @@ def check_drills(today: date | None = None, *, url: str | None = None,
 
 def check_actions(today: date | None = None, *, url: str | None = None) -> list[int]:
     """Daily: open corrective actions past due, again each day they stay open."""
-    today = today or date.today()
+    today = today or local_date(utcnow())
     with _unit_of_work(url) as session:
         ids = notifications.record(session, notifications.action_findings(session, today))
     return _deliver(url, "check_actions", ids)
@@ -129,7 +130,7 @@ def check_actions(today: date | None = None, *, url: str | None = None) -> list[
 
 def check_plans(today: date | None = None, *, url: str | None = None) -> list[int]:
     """Daily: contingency plans flagged for revision or due for review within 30 days."""
-    today = today or date.today()
+    today = today or local_date(utcnow())
     with _unit_of_work(url) as session:
         ids = notifications.record(session, notifications.plan_findings(session, today))
     return _deliver(url, "check_plans", ids)
