@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app import db
 from app.cli import command_errors, err, out, print_table
+from app.clock import district_today
 from app.db import unit_of_work
 from app.errors import ValidationFailed
 from app.importexport.kinds import KINDS
@@ -142,14 +143,13 @@ def stock_verify() -> None:
 @command_errors
 def stock_expire() -> None:
     """Write off the unreserved remainder of every expired lot."""
-    from datetime import date
 
     from app.models import StockLot
     from app.services.stock import write_off
 
     session = db.session()
     ids = session.scalars(select(StockLot.id).where(
-        StockLot.expiry_date < date.today(), StockLot.on_hand > StockLot.reserved)).all()
+        StockLot.expiry_date < district_today(), StockLot.on_hand > StockLot.reserved)).all()
     for lot_id in ids:
         write_off(session, lot_id=lot_id)
     out.print(f"wrote off {len(ids)} expired lots")

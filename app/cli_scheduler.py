@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 import click
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from app.cli import command_errors, out
+from app.clock import district_today
 from app.db import make_engine
 
 ADVISORY_KEY = 0x52475343  # "RGSC": ReadyGrid scheduler
@@ -281,7 +282,7 @@ def jobs_run(name: str, today: datetime | None, at: datetime | None) -> None:
         now = at.astimezone() if at else datetime.now().astimezone()
         ids = jobs.HOURLY[name](now, url=url)
     else:
-        day = at.date() if at else today.date() if today else date.today()
+        day = at.date() if at else today.date() if today else district_today()
         ids = jobs.DAILY[name](day, url=url)
     out.print(f"{name}: {len(ids)} new notification(s)", highlight=False)
 

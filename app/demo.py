@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.clock import district_today
 from app.db import bulk_insert, utcnow
 from app.demo_drills import build_drills
 from app.models import (
@@ -113,7 +114,7 @@ def build(session: Session, scale: str = "full", seed: int = 7,
     if session.scalar(select(func.count()).select_from(Area)):
         raise RuntimeError("The database already holds areas; the demo needs an empty one.")
     rng, spec = random.Random(seed), SCALES[scale]
-    names, today = _Names(rng), today or date.today()
+    names, today = _Names(rng), today or district_today()
     step = progress or (lambda _label, _n: None)
     session.info["rg_skip_audit"] = True
     try:

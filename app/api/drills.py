@@ -15,6 +15,7 @@ from app import db
 from app.actor import Principal
 from app.api.common import PROBLEM_RESPONSES, ListQuery, envelope, principal, subtree_prefix
 from app.api.schemas import drills as s
+from app.clock import district_today
 from app.db import unit_of_work, utcnow
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _
@@ -210,7 +211,7 @@ def list_actions(args: dict[str, Any]) -> dict[str, Any]:
         stmt = stmt.where(CorrectiveAction.drill.has(Drill.code == args["drill"]))
     if args["overdue"] is not None:
         late = CorrectiveAction.status.in_(list(OPEN_ACTIONS)) & (
-            CorrectiveAction.due_on < date.today())
+            CorrectiveAction.due_on < district_today())
         stmt = stmt.where(late if args["overdue"] else ~late)
     return page_of(stmt, args, {"due_on": CorrectiveAction.due_on, "code": CorrectiveAction.code,
                                 "status": CorrectiveAction.status,
@@ -300,7 +301,7 @@ def read_compliance(args: dict[str, Any]) -> dict[str, Any]:
             DrillRequirement.code == args["requirement"])) is None:
         raise ValidationFailed(_("No drill requirement with code '%(code)s'.",
                                  code=args["requirement"]), field="requirement")
-    today = args["today"] or date.today()
+    today = args["today"] or district_today()
     rows = compliance.compliance(session, today, area=area, requirement=args["requirement"])
     counts = {standing: 0 for standing in s.STANDINGS}
     for row in rows:

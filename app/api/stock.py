@@ -1,7 +1,7 @@
 """Depots, lots, the ledger, stock operations and the stock summary."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -12,6 +12,7 @@ from app import db
 from app.api import schemas as s
 from app.api.common import PROBLEM_RESPONSES, ListQuery, envelope, page_of, subtree_prefix
 from app.api.crud import code_routes
+from app.clock import district_today
 from app.errors import NotFound
 from app.models import Area, Depot, Item, LedgerEntry, StockLot
 from app.services import catalogue, stock, summary
@@ -74,7 +75,7 @@ def list_lots(args: dict[str, Any]) -> dict[str, Any]:
     if args["category"]:
         stmt = stmt.where(Item.category == args["category"])
     if args["expiring_within"] is not None:
-        stmt = stmt.where(StockLot.expiry_date <= date.today()
+        stmt = stmt.where(StockLot.expiry_date <= district_today()
                           + timedelta(days=args["expiring_within"]))
     if args["below_minimum"]:
         pairs = summary.below_minimum_pairs(prefix).subquery()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.clock import district_today
 from app.db import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -48,7 +49,7 @@ def create(session: Session, data: dict[str, Any], today: date | None = None) ->
     """Raise a corrective action; from a drill it defaults to the drill's area. flags_plan
     marks the drill's linked plan for revision, with the action as the reason."""
     require_writer("actions")
-    today = today or date.today()
+    today = today or district_today()
     _known(data)
     for key in ("title", "element", "owner", "due_on"):
         if data.get(key) in (None, ""):
@@ -128,7 +129,7 @@ def update(session: Session, code: str, data: dict[str, Any],
            today: date | None = None) -> CorrectiveAction:
     """Change an action; moving it to done needs a closing note (what was fixed)."""
     require_writer("actions")
-    today = today or date.today()
+    today = today or district_today()
     _known(data)
     if "drill" in data or "area" in data:
         raise ValidationFailed(_("An action stays with its drill and area."),
@@ -176,7 +177,7 @@ class Board:
 def board(session: Session, today: date | None = None, *, area: Area | None = None,
           element: Poete | None = None, closed_days: int = 90) -> Board:
     """Open and in-progress actions, and those closed in the last `closed_days`."""
-    today = today or date.today()
+    today = today or district_today()
     stmt = in_scope(area.path if area is not None else actor().area_path).options(
         selectinload(CorrectiveAction.area), selectinload(CorrectiveAction.drill))
     if element is not None:

@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.clock import district_today
 from app.models import (
     AllocationPlan,
     Area,
@@ -110,7 +111,7 @@ class Inputs:
 
 
 def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> Inputs:
-    delivery = max(date.today(), incident.started_at.date())
+    delivery = max(district_today(), incident.started_at.date())
     areas = list(incident.areas)
     items = {i.code: i for i in session.scalars(select(Item))}
     rows = norm_rows(session)

@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import district_today
 from app.db import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -55,7 +56,7 @@ class Row:
 
     @property
     def days_left(self) -> int:
-        return (self.next_due - date.today()).days
+        return (self.next_due - district_today()).days
 
 
 def _areas_for(session: Session, req: DrillRequirement, prefix: str) -> list[Area]:

@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from flask import current_app, has_app_context
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.clock import local_date, local_tz
 from app.db import unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -44,17 +43,6 @@ def settings() -> dict[str, Any]:
     """The seeded drill rules, targets and reminder settings (app/seeds/drills.toml)."""
     text = resources.files("app.seeds").joinpath("drills.toml").read_text("utf-8")
     return tomllib.loads(text)
-
-
-def local_tz() -> ZoneInfo:
-    name = "Asia/Shanghai"
-    if has_app_context():
-        name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", name)
-    return ZoneInfo(name)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(local_tz()).date()
 
 
 def seed_requirements(session: Session) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit
+from app.clock import district_today
 from app.db import bulk_insert, unit_of_work, utcnow
 from app.errors import DomainError, ValidationFailed
 from app.i18n import _, lang
@@ -280,7 +281,7 @@ def _apply_lots(session: Session, rows: list[tuple[int, dict[str, Any]]], errors
     depots = {c: (i, p) for c, i, p in session.execute(
         select(Depot.code, Depot.id, Area.path).join(Area, Area.id == Depot.area_id))}
     items = dict(session.execute(select(Item.code, Item.id)).all())
-    today = date.today()
+    today = district_today()
     for row_no, d in rows:
         if d["depot"] not in depots:
             errors.add(row_no, "depot", _("No depot with code '%(code)s'.", code=d["depot"]),

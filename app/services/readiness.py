@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from app.clock import district_today
 from app.models import (
     Area,
     Depot,
@@ -77,7 +78,7 @@ def readiness(session: Session, area_code: str, *, today: date | None = None,
               expiring_within: int = 30) -> dict[str, Any]:
     """The area itself and each of its sub-areas, with depots and shelters for the map."""
     area = scoped_by_code(session, Area, area_code, "area")
-    today = today or date.today()
+    today = today or district_today()
     subtree = session.scalars(select(Area).where(Area.path.startswith(area.path))).all()
     children = sorted((a for a in subtree if a.parent_id == area.id), key=lambda a: a.code)
     units = [area, *children]

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.clock import district_today
 from app.db import unit_of_work, utcnow
 from app.errors import (
     Conflict,
@@ -184,7 +185,7 @@ def receive(session: Session, *, depot: str, item: str, quantity: int, lot_numbe
     """Receive a lot into a depot (a new lot, or more of an existing one)."""
     _positive(quantity)
     depot_obj, item_obj = _depot_item(session, depot, item)
-    received_on = received_on or date.today()
+    received_on = received_on or district_today()
     if expiry_date is not None and expiry_date < received_on:
         raise ValidationFailed(_("Expiry %(date)s is before the receipt date; expired stock "
                                  "cannot be received.", date=expiry_date), field="expiry_date")
@@ -213,7 +214,7 @@ def issue(session: Session, *, depot: str, item: str, quantity: int,
     """Issue stock out of a depot, first-expired-first-out unless a lot is named."""
     _positive(quantity)
     depot_obj, item_obj = _depot_item(session, depot, item)
-    picks = _pick_fefo(session, depot_obj, item_obj, quantity, on or date.today(), lot_number,
+    picks = _pick_fefo(session, depot_obj, item_obj, quantity, on or district_today(), lot_number,
                        _("issued"))
     return [_apply(session, lot, LedgerKind.ISSUE, -take, 0, reason=reason, reference=reference)
             for lot, take in picks]
@@ -228,7 +229,7 @@ def transfer(session: Session, *, from_depot: str, to_depot: str, item: str, qua
         raise ValidationFailed(_("A transfer needs two different depots."), field="to_depot")
     source, item_obj = _depot_item(session, from_depot, item)
     target = scoped_by_code(session, Depot, to_depot, "to_depot")
-    picks = _pick_fefo(session, source, item_obj, quantity, date.today(), lot_number,
+    picks = _pick_fefo(session, source, item_obj, quantity, district_today(), lot_number,
                        _("transferred"))
     group = f"transfer:{uuid.uuid4().hex[:12]}"
     outs, ins = [], []
@@ -286,7 +287,7 @@ def adjust(session: Session, *, lot_id: int, delta: int, reason: str) -> Movemen
 def write_off(session: Session, *, lot_id: int, reason: str = "",
               on: date | None = None) -> Movement:
     """Write off the unreserved remainder of an expired lot."""
-    on = on or date.today()
+    on = on or district_today()
     lot = _scoped_lot(session, lot_id)
     if lot.expiry_date is None or lot.expiry_date >= on:
         raise Conflict(_("Lot %(lot)s has not expired; use an adjustment with a reason for "
@@ -307,7 +308,7 @@ def reserve(session: Session, *, depot: str, item: str, quantity: int, reference
     if not reference.strip():
         raise ValidationFailed(_("A reservation needs a reference."), field="reference")
     depot_obj, item_obj = _depot_item(session, depot, item)
-    picks = _pick_fefo(session, depot_obj, item_obj, quantity, needed_by or date.today(),
+    picks = _pick_fefo(session, depot_obj, item_obj, quantity, needed_by or district_today(),
                        lot_number, _("reserved"))
     return [_apply(session, lot, LedgerKind.RESERVATION, 0, take, reason=reason,
                    reference=reference) for lot, take in picks]

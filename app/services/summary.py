@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.clock import district_today
 from app.models import Area, Depot, DepotMinimum, Item, PlanningNorm, StockLot
 from app.models.enums import VULNERABLE_GROUPS
 from app.services.lookup import scoped_by_code
@@ -82,7 +83,7 @@ def summary(session: Session, area_code: str, *, expiring_within: int = 30,
             item_code: str | None = None, today: date | None = None) -> dict[str, Any]:
     """Readiness of one area subtree per item, from the lots, minimums and planning norms."""
     area = scoped_by_code(session, Area, area_code, "area")
-    today = today or date.today()
+    today = today or district_today()
     items = session.scalars(select(Item).order_by(Item.code)).all()
     if item_code is not None:
         items = [i for i in items if i.code == item_code]
@@ -131,7 +132,7 @@ def summary(session: Session, area_code: str, *, expiring_within: int = 30,
 
 def below_minimum_pairs(prefix: str) -> Select[Any]:
     """(depot_id, item_id) pairs whose usable available stock is under the minimum."""
-    today = date.today()
+    today = district_today()
     usable = or_(StockLot.expiry_date.is_(None), StockLot.expiry_date >= today)
     avail = (select(StockLot.depot_id, StockLot.item_id,
                     func.sum(StockLot.on_hand - StockLot.reserved).label("qty"))

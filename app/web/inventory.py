@@ -1,7 +1,7 @@
 """Pages for areas, depots, lots and the stock ledger."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import db
+from app.clock import district_today
 from app.errors import NotFound
 from app.models import PEOPLE_FIELDS, Area, Depot, Item, LedgerEntry, StockLot
 from app.models.enums import AreaLevel
@@ -114,7 +115,7 @@ def depot(code: str) -> str | Response | tuple[str, int]:
         StockLot.depot_id == found.id, StockLot.on_hand > 0).order_by(
         StockLot.item_id, StockLot.expiry_date.is_(None), StockLot.expiry_date)).all()
     return render_template("stock/depot.html", depot=found, lots=lots, forms=forms,
-                           today=date.today(), soon=date.today() + timedelta(days=30),
+                           today=district_today(), soon=district_today() + timedelta(days=30),
                            writable=may("stock"), active=action), _status()
 
 
@@ -142,7 +143,7 @@ def lots() -> str:
     if args["item"]:
         stmt = stmt.where(Item.code == args["item"])
     if args["expiring"] and args["expiring"].isdigit():
-        stmt = stmt.where(StockLot.expiry_date <= date.today()
+        stmt = stmt.where(StockLot.expiry_date <= district_today()
                           + timedelta(days=int(args["expiring"])))
     if args["below"]:
         pairs = summary.below_minimum_pairs(prefix).subquery()
@@ -152,7 +153,7 @@ def lots() -> str:
                                "depot": Depot.code, "on_hand": StockLot.on_hand},
                   [StockLot.lot_number, Item.code, Item.name_zh, Depot.code], "expiry")
     return render_template("stock/lots.html", page=result, args=url_args(args),
-                           today=date.today(), soon=date.today() + timedelta(days=30),
+                           today=district_today(), soon=district_today() + timedelta(days=30),
                            items=_item_choices())
 
 
@@ -183,4 +184,4 @@ def lot(lot_id: int) -> str | Response | tuple[str, int]:
     history = session.scalars(select(LedgerEntry).where(LedgerEntry.lot_id == lot_id)
                               .order_by(LedgerEntry.id.desc())).all()
     return render_template("stock/lot.html", lot=found, history=history, forms=forms,
-                           today=date.today(), writable=may("stock")), _status()
+                           today=district_today(), writable=may("stock")), _status()

@@ -34,6 +34,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import db
+from app.clock import district_today
 from app.errors import DomainError
 from app.models import Area
 from app.models.enums import AreaLevel, DrillForm, ExerciseType, Hazard
@@ -103,7 +104,7 @@ def _form(formdata: Any = None, data: dict[str, Any] | None = None) -> PlannerFo
     lang, d = locale(), planner.defaults()
     places = _places()
     if data is None:
-        year = date.today().year + 1
+        year = district_today().year + 1
         data = {"start": date(year, 1, 1), "end": date(year, 12, 31),
                 "weekdays": d["weekdays"], "communities": [p.code for p in places],
                 "max_per_street_per_day": d["max_per_street_per_day"],

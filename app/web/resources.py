@@ -1,7 +1,7 @@
 """Pages for shelters (live occupancy), teams and members, and response levels."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import db
+from app.clock import district_today
 from app.models import Area, MobilisationLevel, OccupancyReport, Shelter, Team
 from app.models.enums import ShelterStatus, TeamKind
 from app.services import levels as level_svc
@@ -103,8 +104,8 @@ def team(code: str) -> str | Response | tuple[str, int]:
         if done:
             return done
     session.refresh(found)
-    return render_template("teams/detail.html", team=found, form=form, today=date.today(),
-                           soon=date.today() + timedelta(days=60),
+    return render_template("teams/detail.html", team=found, form=form, today=district_today(),
+                           soon=district_today() + timedelta(days=60),
                            writable=may("teams")), _status()
 
 

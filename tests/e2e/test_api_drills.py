@@ -1,13 +1,14 @@
 """Drills through the JSON API: plan (with recurrence), record, act on findings, comply."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from app import db
 from app.actor import reset_actor, set_actor, system_actor
+from app.clock import district_today
 
 COMMUNITY = "S01-C01"
 TEAM = "T-S01-C01-V"
@@ -241,7 +242,7 @@ def test_bad_record_is_422_naming_the_field(admin: Any, body: dict[str, Any],
 
 
 def test_a_future_drill_cannot_be_recorded_done(admin: Any) -> None:
-    soon = (date.today() + timedelta(days=3)).isoformat() + "T09:00"
+    soon = (district_today() + timedelta(days=3)).isoformat() + "T09:00"
     code = first(admin, starts_at=soon)
     resp = admin("put", f"/api/v1/drills/{code}/record",
                  json={"events": [{"at": soon, "text": "x"}], "complete": True})
@@ -260,7 +261,7 @@ def test_corrective_action_lifecycle(admin: Any, client: Any, auth: Any) -> None
     assert action["status"] == "open" and action["overdue"] is True  # due date has passed
     later = admin("post", "/api/v1/corrective-actions", json={
         "area": "S01-C02", "title": "补充广播设备", "element": "equipment", "owner": "李",
-        "due_on": (date.today() + timedelta(days=30)).isoformat()}).json["code"]
+        "due_on": (district_today() + timedelta(days=30)).isoformat()}).json["code"]
     assert [a["code"] for a in admin("get", "/api/v1/corrective-actions",
                                      query_string={"overdue": "true"}).json["items"]] == [ca]
     assert [a["code"] for a in admin("get", "/api/v1/corrective-actions",
@@ -282,7 +283,8 @@ def test_corrective_action_lifecycle(admin: Any, client: Any, auth: Any) -> None
     closed = admin("patch", f"/api/v1/corrective-actions/{ca}",
                    json={"status": "done", "closing_note": "已清理"})
     assert closed.status_code == 200, closed.json
-    assert closed.json["status"] == "done" and closed.json["closed_on"] == date.today().isoformat()
+    assert closed.json["status"] == "done"
+    assert closed.json["closed_on"] == district_today().isoformat()
     assert closed.json["overdue"] is False
     assert admin("get", "/api/v1/corrective-actions",
                  query_string={"status": "done"}).json["items"][0]["code"] == ca

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-TODAY = date.today()
+from app.clock import district_today
+
+TODAY = district_today()
 
 
 def day(n: int) -> str:

@@ -3,12 +3,13 @@ corrective-action board, by role."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import district_today
 from app.models import CorrectiveAction, Drill, DrillRecord
 from tests.e2e.test_incident_pages import signed_in, system
 from tests.e2e.test_web import _csrf, _sign_in
@@ -21,7 +22,7 @@ def plan_form(client: Any, **over: Any) -> Any:
     html = client.get("/drills/new").get_data(as_text=True)
     data = {"csrf_token": _csrf(html), "title": "消防疏散演练", "exercise_type": "drill",
             "form": "", "scope": "single", "hazard": "fire", "area": COMMUNITY,
-            "date": (date.today() + timedelta(days=10)).isoformat(), "start_time": "09:30",
+            "date": (district_today() + timedelta(days=10)).isoformat(), "start_time": "09:30",
             "duration_minutes": "90", "objectives": "2 分钟内疏散完毕\n清点人数",
             "repeat": "", "times": "4", **over}
     return client.post("/drills/new", data=data)
@@ -57,7 +58,7 @@ def series_of(app: Any, code: str) -> list[Drill]:
 def past_drill(app: Any, area: str = COMMUNITY) -> str:
     """A drill held yesterday (the pages cannot plan in the past... they can: a date)."""
     client = signed_in(app, "coordinator")
-    return plan(client, area=area, date=(date.today() - timedelta(days=1)).isoformat(),
+    return plan(client, area=area, date=(district_today() - timedelta(days=1)).isoformat(),
                 start_time="09:00", teams=[])
 
 
@@ -67,7 +68,8 @@ def test_every_page_opens_for_every_role(app: Any, demo: Any) -> None:
     page = coordinator.get(f"/drills/{code}").get_data(as_text=True)
     coordinator.post(f"/drills/{code}/actions", data={
         "csrf_token": _csrf(page), "action-title": "补充应急照明", "action-element": "equipment",
-        "action-owner": "王主任", "action-due_on": (date.today() + timedelta(days=30)).isoformat()})
+        "action-owner": "王主任",
+        "action-due_on": (district_today() + timedelta(days=30)).isoformat()})
     action = action_of(app, "补充应急照明")
     pages = ["/drills", "/drills?view=list", "/drills?month=2027-03", "/drills?month=bad",
              f"/drills?area={COMMUNITY}", "/drills/compliance",
@@ -88,7 +90,7 @@ def test_every_page_opens_for_every_role(app: Any, demo: Any) -> None:
 def test_a_quarterly_series_is_planned_and_shown_on_the_calendar(app: Any, client: Any,
                                                                   demo: Any) -> None:
     _sign_in(client, "staff")
-    day = date.today() + timedelta(days=10)
+    day = district_today() + timedelta(days=10)
     resp = plan_form(client, repeat="quarterly", times="4", teams=["T-S01-C01-V"])
     assert resp.status_code == 302
     code = resp.headers["Location"].rsplit("/", 1)[-1]
@@ -216,7 +218,7 @@ def test_corrective_actions_from_a_drill_move_across_the_board(app: Any, client:
     _sign_in(client, "staff")
     html = client.get(f"/drills/{code}").get_data(as_text=True)
     due = re.search(r'name="action-due_on"[^>]*value="([^"]+)"', html)
-    assert due and due.group(1) == (date.today() + timedelta(days=30)).isoformat()
+    assert due and due.group(1) == (district_today() + timedelta(days=30)).isoformat()
     token = _csrf(html)
     bad = client.post(f"/drills/{code}/actions", data={"csrf_token": token, "action-title": "",
                                                        "action-element": "equipment",
@@ -254,8 +256,8 @@ def test_an_overdue_action_is_red_with_its_days(app: Any, client: Any, demo: Any
     with system(app) as session:
         actions.create(session, {"drill": code, "title": "更换过期灭火器",
                                  "element": "equipment", "owner": "李",
-                                 "start_on": date.today() - timedelta(days=40),
-                                 "due_on": date.today() - timedelta(days=5)})
+                                 "start_on": district_today() - timedelta(days=40),
+                                 "due_on": district_today() - timedelta(days=5)})
     _sign_in(client, "coordinator")
     board = client.get("/actions").get_data(as_text=True)
     cards = [c.split("</article>")[0] for c in board.split("action-card overdue")[1:]]

@@ -3,13 +3,13 @@ language; marking read (one, all) needs the CSRF token; the unread badge follows
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
 
 from app import db, jobs
+from app.clock import district_today
 from app.models import Area, Notification
 from app.services.notifications import Draft, record
 from tests.e2e.test_web import _csrf, _sign_in
@@ -171,7 +171,7 @@ def test_signed_out_the_page_redirects_to_sign_in(client: Any, demo: Any) -> Non
 def test_the_jobs_notifications_on_the_demo_show_for_every_role(app: Any, demo: Any,
                                                                  database_url: str,
                                                                  user: str) -> None:
-    today = date.today()
+    today = district_today()
     jobs.check_drills(today, url=database_url)
     jobs.check_actions(today, url=database_url)
     jobs.check_plans(today, url=database_url)

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from html import unescape
 from typing import Any
 
 from sqlalchemy import select
 
+from app.clock import district_today
 from app.models import Drill
 from tests.e2e.test_incident_pages import signed_in, system
 from tests.e2e.test_web import _csrf
 
-Y = date.today().year + 2  # no demo drill lies that far ahead
+Y = district_today().year + 2  # no demo drill lies that far ahead
 
 
 def plan_form(client: Any, **over: Any) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def test_an_official_may_not_plan(app: Any, demo: Any) -> None:
 def test_the_form_starts_from_the_policy_defaults(app: Any, demo: Any) -> None:
     client = signed_in(app, "coordinator")
     html = client.get("/drills/plan").get_data(as_text=True)
-    year = date.today().year + 1
+    year = district_today().year + 1
     assert f'value="{year}-01-01"' in html and f'value="{year}-12-31"' in html
     ticked = re.findall(r'name="weekdays"[^>]*value="(\d)"[^>]*checked|'
                         r'checked[^>]*name="weekdays"[^>]*value="(\d)"', html)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.clock import district_today
 from app.errors import Conflict, ValidationFailed
 from app.models import Area, Depot, Incident, LedgerEntry, StockLot
 from app.models.enums import LedgerKind, MobilisationStatus
@@ -108,11 +109,11 @@ def test_a_scarce_item_is_shared_so_the_worst_off_area_gets_the_most_it_can(worl
 
 
 def test_plans_pick_lots_first_expired_first_and_never_expired_by_delivery(world: Any) -> None:
-    receive(world, "TA", 50, "LATE", date.today() + timedelta(days=300))
-    receive(world, "TA", 50, "SOON", date.today() + timedelta(days=10))
+    receive(world, "TA", 50, "LATE", district_today() + timedelta(days=300))
+    receive(world, "TA", 50, "SOON", district_today() + timedelta(days=10))
     receive(world, "TA", 50, "NONE")
     world.execute(StockLot.__table__.update().where(StockLot.lot_number == "SOON")
-                  .values(expiry_date=date.today() - timedelta(days=1)))  # expired since
+                  .values(expiry_date=district_today() - timedelta(days=1)))  # expired since
     world.commit()
     code = declare(world, (GRID_A, 7))
     allocation.make_plan(world, code)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,12 +11,13 @@ from sqlalchemy.exc import DBAPIError
 
 from app import db
 from app.actor import reset_actor, set_actor, system_actor
+from app.clock import district_today
 from app.errors import Conflict, InsufficientStock
 from app.models import LedgerEntry, StockLot
 from app.services import records, stock
 from app.services.catalogue import DEPOT
 
-SOON = date.today() + timedelta(days=60)
+SOON = district_today() + timedelta(days=60)
 
 
 @pytest.fixture

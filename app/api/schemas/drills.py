@@ -5,12 +5,12 @@ times, references, scope, role) and name the field at fault.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from apiflask import Schema, fields, validators
 
 from app.api.schemas.common import code_field, count, one_of
+from app.clock import district_today
 from app.models.enums import (
     ActionStatus,
     DrillForm,
@@ -281,7 +281,7 @@ class ActionOut(Schema):
     closed_on = fields.Date(allow_none=True)
     closing_note = fields.String()
     flags_plan = fields.Boolean()
-    overdue = fields.Function(lambda a: a.overdue(date.today()))
+    overdue = fields.Function(lambda a: a.overdue(district_today()))
     updated_at = fields.DateTime()
 
 

@@ -2,9 +2,10 @@
 then chase an overdue action on the board, in Chromium."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from app.clock import district_today
 from tests.e2e.browser.conftest import shot
 from tests.e2e.test_incident_pages import system
 
@@ -17,7 +18,7 @@ def test_staff_plan_a_quarterly_drill_record_it_and_raise_an_action(open_page: A
     page.click("a.button.primary[href^='/drills/new']")
     page.wait_for_load_state()
     assert page.locator("#area").input_value() == "S01-C01"  # their own community
-    day = date.today() + timedelta(days=7)
+    day = district_today() + timedelta(days=7)
     page.fill("#title", TITLE)
     page.fill("#date", day.isoformat())
     page.fill("#start_time", "09:30")
@@ -35,7 +36,7 @@ def test_staff_plan_a_quarterly_drill_record_it_and_raise_an_action(open_page: A
     page.goto(page.base + f"/drills?month={day:%Y-%m}")
     chip = page.locator("a.drill-chip", has_text=TITLE)
     assert chip.count() == 1 and "drill-planned" in (chip.get_attribute("class") or "")
-    if day.month == date.today().month:
+    if day.month == district_today().month:
         assert page.locator("td.today").count() == 1
     shot(page, "drill-calendar-zh")
     chip.click()
@@ -63,7 +64,7 @@ def test_staff_plan_a_quarterly_drill_record_it_and_raise_an_action(open_page: A
     form.locator("input[name='action-title']").fill("楼梯加装应急照明")
     form.locator("select[name='action-element']").select_option("equipment")
     due = form.locator("input[name='action-due_on']").input_value()
-    assert due == (date.today() + timedelta(days=30)).isoformat()
+    assert due == (district_today() + timedelta(days=30)).isoformat()
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert "楼梯加装应急照明" in page.locator("#actions table").inner_text()
@@ -79,8 +80,8 @@ def test_coordinator_sees_an_overdue_action_in_red_and_closes_it(app: Any,
     with system(app) as session:
         code = actions.create(session, {
             "area": "S01-C02", "title": "更换过期灭火器 浏览器", "element": "equipment",
-            "owner": "李主任", "start_on": date.today() - timedelta(days=40),
-            "due_on": date.today() - timedelta(days=6)})
+            "owner": "李主任", "start_on": district_today() - timedelta(days=40),
+            "due_on": district_today() - timedelta(days=6)})
     page = open_page("coordinator")
     page.goto(page.base + "/actions")
     card = page.locator(f"#card-{code}")
