@@ -1,7 +1,7 @@
 # The two set-up commands of the README. Each installs what it needs first.
 #   make run    the web app and API on SQLite with the demo district, http://127.0.0.1:5000
 #   make test   the whole test suite (SQLite; set READYGRID_TEST_DATABASE_URL for PostgreSQL)
-#   make bench  inventory and allocation benchmarks on SQLite and PostgreSQL (installs PuLP)
+#   make bench  inventory, allocation and plan-PDF benchmarks (installs PuLP)
 .PHONY: run test bench lint
 
 VENV := .venv/bin
@@ -19,7 +19,8 @@ test:
 bench:
 	@scripts/bootstrap bench
 	@status=0; $(VENV)/python -m bench.inventory || status=1; \
-	  $(VENV)/python -m bench.allocation || status=1; exit $$status
+	  $(VENV)/python -m bench.allocation || status=1; \
+	  $(VENV)/python -m bench.plans || status=1; exit $$status
 
 lint:
 	@scripts/bootstrap

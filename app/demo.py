@@ -134,7 +134,7 @@ def build(session: Session, scale: str = "full", seed: int = 7,
         teams_of: dict[int, list[Team]] = {}
         for team in session.scalars(select(Team).order_by(Team.code)):
             teams_of.setdefault(team.home_area_id, []).append(team)
-        drills = build_drills(session, rng, district, communities, teams_of, today)
+        drills = build_drills(session, rng, district, streets, communities, teams_of, today)
         step("drills", drills)
         audit.record(session, "create", "demo", scale, f"Demo district built ({scale})",
                      {"seed": seed})

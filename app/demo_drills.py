@@ -68,15 +68,21 @@ class _Codes:
         return f"{key}-{self.by_year[key]:03d}"
 
 
-def build_drills(session: Session, rng: random.Random, district: Area, communities: list[Area],
-                 teams_of: dict[int, list[Team]], today: date) -> int:
+def build_drills(session: Session, rng: random.Random, district: Area, streets: list[Area],
+                 communities: list[Area], teams_of: dict[int, list[Team]], today: date) -> int:
     """Plans, drills, records and corrective actions; returns the number of drills."""
     codes = _Codes()
-    district_plan = ContingencyPlan(
+    session.add(ContingencyPlan(
         code="P-D01", title_zh=f"{district.name_zh}突发事件总体应急预案",
         title_en=f"{district.name_en} general emergency plan", area_id=district.id,
-        review_due=today + timedelta(days=20))
-    session.add(district_plan)
+        hazard=Hazard(district.hazards[0]), hazards=list(district.hazards),
+        review_due=today + timedelta(days=20)))
+    for street in streets:
+        session.add(ContingencyPlan(
+            code=f"P-{street.code}", title_zh=f"{street.name_zh}突发事件综合应急预案",
+            title_en=f"{street.name_en} emergency plan", area_id=street.id,
+            hazard=Hazard(street.hazards[0]), hazards=list(street.hazards),
+            review_due=today + timedelta(days=rng.randint(30, 500))))
     drills = 0
     for n, community in enumerate(communities):
         hazard = Hazard.FLOOD if Hazard.FLOOD.value in community.hazards else Hazard.FIRE
@@ -84,6 +90,7 @@ def build_drills(session: Session, rng: random.Random, district: Area, communiti
             code=f"P-{community.code}", title_zh=f"{community.name_zh}{hazard.label('zh')}应急预案",
             title_en=f"{community.name_en} {hazard.label('en').lower()} plan",
             area_id=community.id, hazard=hazard,
+            hazards=[hazard.value, *[h for h in community.hazards if h != hazard.value]],
             review_due=today + timedelta(days=rng.randint(-40, 700)))
         session.add(plan)
         session.flush()
@@ -148,7 +155,9 @@ def _record(session: Session, codes: _Codes, drill: Drill, teams: list[Team],
     held = drill.starts_at.astimezone(TZ).date()
     for title, element, capability in rng.sample(_FINDINGS, 2):
         due = held + timedelta(days=rng.choice([30, 60, 90]))
-        status = (ActionStatus.DONE if rng.random() < 0.35 else
+        # Most old findings were fixed; recent ones are still being worked on.
+        fixed = 0.85 if (today - due).days > 60 else 0.2
+        status = (ActionStatus.DONE if rng.random() < fixed else
                   rng.choice([ActionStatus.OPEN, ActionStatus.IN_PROGRESS]))
         session.add(CorrectiveAction(
             code=codes.next("CA", held.year), drill_id=drill.id, area_id=drill.area_id,

@@ -44,6 +44,12 @@ class ContingencyPlan(Timestamps, Base):
     title_en: Mapped[str] = mapped_column(String(200), default="")
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"), index=True)
     hazard: Mapped[Hazard | None] = mapped_column(db_enum(Hazard, "plan_hazard"))
+    # Every hazard the plan covers (the main one first); codes of the Hazard vocabulary.
+    hazards: Mapped[list[str]] = mapped_column(default=list)
+    # The planning scenario: people displaced (None: the area's population times the main
+    # hazard's displaced share in app/seeds/incidents.toml) for so many days (72 h default).
+    scenario_displaced: Mapped[int | None]
+    scenario_days: Mapped[int] = mapped_column(default=3)
     review_due: Mapped[date | None]
     needs_revision: Mapped[bool] = mapped_column(default=False)
     revision_reasons: Mapped[list[str]] = mapped_column(default=list)

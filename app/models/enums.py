@@ -444,6 +444,32 @@ _with_labels(ActionStatus, {"open": ("待处理", "Open"), "in_progress": ("整�
 OPEN_ACTIONS = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS})
 
 
+class VersionStatus(Labelled):
+    """A contingency plan version's life: drafted, submitted, approved, then superseded."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    SUPERSEDED = "superseded"
+
+
+_with_labels(VersionStatus, {"draft": ("草稿", "Draft"), "submitted": ("已提交待审批", "Submitted"),
+                             "approved": ("已批准", "Approved"),
+                             "superseded": ("已被新版本替代", "Superseded")})
+
+
+class Edition(Labelled):
+    """Who may read a plan document: everyone in scope, or authorised roles only (it lists
+    vulnerable residents)."""
+
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+
+
+_with_labels(Edition, {"public": ("公开版", "Public edition"),
+                       "restricted": ("内部版（含弱势人员名单）", "Restricted edition")})
+
+
 def db_enum(enum_cls: type[StrEnum], name: str) -> SAEnum:
     """A portable enum column: VARCHAR plus a named CHECK constraint, storing the values."""
     return SAEnum(enum_cls, name=name, native_enum=False, create_constraint=True,

@@ -25,7 +25,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "drills": frozenset({A, C, S}),
     "requirements": frozenset({A, C}),
     "actions": frozenset({A, C, S}),
-    "plans": frozenset({A, C}),
+    "plans": frozenset({A, C, S}),
     "exercises": frozenset({A, C, S}),
 }
 AUDIT_READERS = frozenset({A, C, OFF})
