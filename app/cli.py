@@ -57,11 +57,19 @@ def command_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def register_cli(app: Flask) -> None:
-    from app import cli_data, cli_db, cli_drills, cli_incidents, cli_scheduler, cli_solve
+    from app import (
+        cli_data,
+        cli_db,
+        cli_drills,
+        cli_incidents,
+        cli_plans,
+        cli_scheduler,
+        cli_solve,
+    )
 
     for group in (cli_db.db_group, cli_data.stock_group, cli_data.users_group,
                   cli_data.tokens_group, cli_incidents.incidents_group, cli_solve.solve_group,
-                  cli_drills.drills_group, cli_scheduler.jobs_group):
+                  cli_drills.drills_group, cli_scheduler.jobs_group, cli_plans.plan_group):
         app.cli.add_command(group)
     for cmd in (cli_data.demo, cli_data.import_cmd, cli_data.export_cmd, cli_data.seed, serve,
                 cli_scheduler.scheduler_cmd):
@@ -192,7 +200,9 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, url: str,
     from app.cli_scheduler import serve_scheduler
 
     options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers,
-                               "threads": threads, "accesslog": "-"}
+                               "threads": threads, "accesslog": "-",
+                               # approving a district plan renders four ~60-page PDFs
+                               "timeout": 180}
     embedded, note = serve_scheduler(url, scheduler)
     if embedded is not None:
         options.update(post_fork=embedded.post_fork, worker_exit=embedded.worker_exit)

@@ -12,12 +12,13 @@ def register_api(app: APIFlask) -> None:
         drills,
         exchange,
         incidents,
+        plans,
         resources,
         stock,
     )
 
     for module in (accounts, areas, catalogue, stock, resources, exchange, incidents,
-                   drills):
+                   drills, plans):
         app.register_blueprint(module.bp)
 
     @app.spec_processor

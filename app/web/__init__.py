@@ -81,14 +81,15 @@ def init_app(app: Flask) -> None:
         inventory,
         notifications,
         planner,
+        plans,
         resources,
     )
     for module in (auth, dashboard, inventory, resources, incidents, drills, planner,
-                   notifications, admin):
+                   notifications, plans, admin):
         app.register_blueprint(module.bp)
     # The JSON API authenticates with bearer tokens, never cookies: no CSRF there.
     for name in ("areas", "catalogue", "stock", "resources", "auth", "exchange", "incidents",
-                 "drills"):
+                 "drills", "plans"):
         csrf.exempt(app.blueprints[name])
 
     app.before_request(_require_sign_in)
