@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,6 @@ from app.errors import NotFound
 from app.models import Area, ContingencyPlan, PlanVersion
 from app.models.enums import AreaLevel, Edition, VersionStatus
 from app.services import plans
-
-PAGE_RE = re.compile(rb"/Type\s*/Page\b")
 
 
 @click.group("plan", help="Contingency plan documents (PDF). 应急预案文档。")
@@ -57,7 +55,9 @@ def _pages(pdf: bytes, found: PlanVersion | None, lang: str, edition: Edition) -
         for d in found.documents:
             if d.lang == lang and d.edition is edition:
                 return d.pages
-    return len(PAGE_RE.findall(pdf))
+    from pypdf import PdfReader
+
+    return len(PdfReader(BytesIO(pdf)).pages)
 
 
 def _render(code: str, lang: str, edition: Edition, number: int | None,
