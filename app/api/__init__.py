@@ -7,9 +7,11 @@ from apiflask import APIFlask
 def register_api(app: APIFlask) -> None:
     from app.api import (
         accounts,
+        alerts,
         areas,
         catalogue,
         drills,
+        edxl,
         exchange,
         incidents,
         plans,
@@ -18,7 +20,7 @@ def register_api(app: APIFlask) -> None:
     )
 
     for module in (accounts, areas, catalogue, stock, resources, exchange, incidents,
-                   drills, plans):
+                   drills, plans, alerts, edxl):
         app.register_blueprint(module.bp)
 
     @app.spec_processor

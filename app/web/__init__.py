@@ -89,7 +89,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     # The JSON API authenticates with bearer tokens, never cookies: no CSRF there.
     for name in ("areas", "catalogue", "stock", "resources", "auth", "exchange", "incidents",
-                 "drills", "plans"):
+                 "drills", "plans", "alerts", "edxl"):
         csrf.exempt(app.blueprints[name])
 
     app.before_request(_require_sign_in)
