@@ -289,9 +289,26 @@ _with_labels(Hazard, {
 class IncidentStatus(Labelled):
     ACTIVE = "active"
     CLOSED = "closed"
+    DRAFT = "draft"  # imported from a CAP alert: nothing mobilised until a coordinator declares
 
 
-_with_labels(IncidentStatus, {"active": ("处置中", "Active"), "closed": ("已结束", "Closed")})
+_with_labels(IncidentStatus, {"active": ("处置中", "Active"), "closed": ("已结束", "Closed"),
+                              "draft": ("待确认草稿", "Draft")})
+
+
+class IncidentEventKind(Labelled):
+    """An incident's history, from which its CAP alerts are derived."""
+
+    IMPORTED = "imported"
+    DECLARED = "declared"
+    LEVEL_CHANGED = "level_changed"
+    CLOSED = "closed"
+
+
+_with_labels(IncidentEventKind, {"imported": ("由CAP预警导入", "Imported from a CAP alert"),
+                                 "declared": ("宣布启动", "Declared"),
+                                 "level_changed": ("响应级别调整", "Level changed"),
+                                 "closed": ("响应结束", "Closed")})
 
 
 class PlanStatus(Labelled):

@@ -13,6 +13,7 @@ from app.models.common import Timestamps
 from app.models.enums import (
     DispatchStatus,
     Hazard,
+    IncidentEventKind,
     IncidentStatus,
     MobilisationStatus,
     PlanStatus,
@@ -62,6 +63,33 @@ class Incident(Timestamps, Base):
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentTask.id")
     plans: Mapped[list[AllocationPlan]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="AllocationPlan.id")
+    events: Mapped[list[IncidentEvent]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="IncidentEvent.number")
+
+
+class IncidentEvent(Base):
+    """One step of an incident's history (declared, level changed, closed, imported).
+
+    Each published step is one CAP alert: its number is the alert's sequence number, and its
+    time is the alert's `sent`, so an export made later repeats the same identifiers."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),
+                      CheckConstraint("level BETWEEN 1 AND 4", name="level_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    number: Mapped[int]
+    kind: Mapped[IncidentEventKind] = mapped_column(db_enum(IncidentEventKind,
+                                                            "incident_event_kind"))
+    level: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by: Mapped[str] = mapped_column(String(100), default="")
+    # For an import: the CAP "sender,identifier,sent" triple of the source alert.
+    reference: Mapped[str] = mapped_column(String(500), default="", index=True)
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
 
 
 class IncidentArea(Base):

@@ -20,9 +20,11 @@ from app.models.enums import (
     AreaLevel,
     Availability,
     Hazard,
+    IncidentEventKind,
     IncidentStatus,
     MobilisationStatus,
 )
+from app.models.incidents import IncidentEvent
 from app.services.access import require_writer
 from app.services.levels import district_of, get_level, teams_mobilised
 from app.services.lookup import actor, ensure_in_scope, scoped_by_code
@@ -78,11 +80,13 @@ def _next_code(session: Session, started: datetime) -> str:
 def declare(session: Session, *, title: str, hazard: str, level: int, areas: list[AreaInput],
             duration_days: int = 3, started_at: datetime | None = None,
             exercise: bool = False, max_distance_km: float | None = None,
-            shelter_distance_km: float | None = None, notes: str = "") -> str:
+            shelter_distance_km: float | None = None, notes: str = "", draft: bool = False,
+            reference: str = "") -> str:
     """Declare an incident, mobilise its level's teams and checklist; returns its code.
 
     Exercises (drills running the workflow on live data, touching no stock) may also be
-    declared by community staff."""
+    declared by community staff. A draft (an imported CAP alert, `reference` naming it)
+    mobilises nothing until `declare_draft`."""
     require_writer("exercises" if exercise else "incidents")
     hazard_value = _hazard(hazard)
     _check_level(level)
@@ -102,13 +106,41 @@ def declare(session: Session, *, title: str, hazard: str, level: int, areas: lis
             started_at=started, duration_days=duration_days,
             max_distance_km=max_distance_km or dist["supply_km"],
             shelter_distance_km=shelter_distance_km or dist["shelter_km"], notes=notes,
-            declared_by=actor().label)
+            declared_by=actor().label,
+            status=IncidentStatus.DRAFT if draft else IncidentStatus.ACTIVE)
         incident.areas = [IncidentArea(area_id=a.id, **_people(a, hazard_value, given))
                           for a, given in resolved]
         session.add(incident)
         session.flush()
-        _mobilise(session, incident)
+        if draft:
+            _record(incident, IncidentEventKind.IMPORTED, reference)
+        else:
+            _record(incident, IncidentEventKind.DECLARED)
+            _mobilise(session, incident)
         return incident.code
+
+
+def _record(incident: Incident, kind: IncidentEventKind, reference: str = "") -> None:
+    """Append a step to the incident's history (each published step is one CAP alert)."""
+    number = max((e.number for e in incident.events), default=0) + 1
+    incident.events.append(IncidentEvent(number=number, kind=kind, level=incident.level,
+                                         at=utcnow(), by=actor().label, reference=reference))
+
+
+def declare_draft(session: Session, code: str, level: int | None = None) -> None:
+    """Declare an imported draft: it becomes active and mobilises its level's teams."""
+    with unit_of_work(session):
+        incident = load(session, code)
+        require_writer("exercises" if incident.exercise else "incidents")
+        if incident.status is not IncidentStatus.DRAFT:
+            raise Conflict(_("Incident %(code)s is not a draft.", code=code), field="incident")
+        if level is not None:
+            _check_level(level)
+            incident.level = level
+        incident.status, incident.started_at = IncidentStatus.ACTIVE, utcnow()
+        incident.declared_by = actor().label
+        _record(incident, IncidentEventKind.DECLARED)
+        _mobilise(session, incident)
 
 
 def _hazard(raw: str) -> Hazard:
@@ -167,6 +199,9 @@ def writable(session: Session, code: str) -> Incident:
     require_writer("exercises" if incident.exercise else "incidents")
     if incident.status is IncidentStatus.CLOSED:
         raise Conflict(_("Incident %(code)s is closed.", code=code), field="incident")
+    if incident.status is IncidentStatus.DRAFT:
+        raise Conflict(_("Incident %(code)s is a draft: declare it first.", code=code),
+                       field="incident")
     return incident
 
 
@@ -211,6 +246,7 @@ def change_level(session: Session, code: str, level: int) -> None:
             raise Conflict(_("Incident %(code)s is already at level %(level)s.", code=code,
                              level=level), field="level")
         incident.level = level
+        _record(incident, IncidentEventKind.LEVEL_CHANGED)
         _mobilise(session, incident)
 
 
@@ -262,6 +298,7 @@ def close(session: Session, code: str) -> None:
                              "first.", n=open_orders), field="incident")
         now = utcnow()
         incident.status, incident.closed_at = IncidentStatus.CLOSED, now
+        _record(incident, IncidentEventKind.CLOSED)
         for mob in incident.mobilisations:
             if mob.status is MobilisationStatus.CALLED:
                 mob.status, mob.stood_down_at = MobilisationStatus.STOOD_DOWN, now

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
@@ -324,6 +324,18 @@ def print_orders(code: str) -> str:
     orders = [d for d in _dispatches(found) if d["status"] == wanted
               or (wanted is None and d["status"] != DispatchStatus.CANCELLED.value)]
     return _print(found, orders)
+
+
+@bp.get("/incidents/<code>/cap.xml")
+def cap_alert(code: str) -> Response:
+    """The incident's newest CAP 1.2 alert (or ?n=<number>) as a download."""
+    from app.api.alerts import alerts_for, xml_response
+
+    alerts = alerts_for(incident_svc.load(db.session(), code))
+    if not alerts:
+        abort(404)
+    number = request.args.get("n", type=int)
+    return xml_response(next((a for a in alerts if a.number == number), alerts[-1]))
 
 
 @bp.get("/dispatches/<code>/print")
