@@ -338,6 +338,38 @@ def cap_alert(code: str) -> Response:
     return xml_response(next((a for a in alerts if a.number == number), alerts[-1]))
 
 
+@bp.get("/incidents/<code>/exports/<kind>")
+def export(code: str, kind: str) -> Response:
+    """HXL-tagged CSVs (needs, deliveries) and EDXL-RM messages of an incident, for the page;
+    the same files as the API's, with the session's scope checks."""
+    from app.services import edxl, hxl_exports
+
+    session = db.session()
+    incident_svc.load(session, code)  # scope
+    lang = "zh" if locale().startswith("zh") else "en"
+    if kind in ("needs.csv", "deliveries.csv"):
+        made = (hxl_exports.needs_csv if kind == "needs.csv" else
+                hxl_exports.deliveries_csv)(session, code, lang)
+        return _download(made.text.encode("utf-8"), made.filename, "text/csv; charset=utf-8")
+    if kind == "request-resource.xml":
+        name, body = edxl.request_resource(session, code)
+    elif kind == "commit-resource.xml":
+        number = request.args.get("plan", type=int)
+        if number is None:
+            abort(404)
+        name, body = edxl.commit_resource(session, code, number)
+    else:
+        abort(404)
+    return _download(body, name, "application/xml")
+
+
+def _download(body: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/dispatches/<code>/print")
 def print_order(code: str) -> str:
     session = db.session()

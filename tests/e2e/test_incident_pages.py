@@ -271,3 +271,29 @@ def test_incident_pages_answer_every_role_without_500_or_foreign_urls(app: Any,
             urls = re.findall(r'(?:src|href|action)="([^"]+)"', html)
             assert all(u.startswith(("/", "#", "tel:")) for u in urls), (path, urls)
             assert "style=" not in html and "<script>" not in html
+
+
+def test_the_incident_page_offers_hxl_and_edxl_downloads(app: Any, client: Any,
+                                                         demo: Any) -> None:
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    _sign_in(client, "coordinator")
+    code = declare(client)
+    html = page_of(client, code)
+    assert f"/incidents/{code}/exports/needs.csv" in html
+    resp = client.get(f"/incidents/{code}/exports/needs.csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][0].startswith("#") and len(rows) > 2  # header, HXL hashtags, data
+    deliveries = client.get(f"/incidents/{code}/exports/deliveries.csv")
+    assert deliveries.status_code == 200
+    request_ = client.get(f"/incidents/{code}/exports/request-resource.xml")
+    assert request_.status_code in (200, 409)  # 409: nothing falls short, nothing to request
+    if request_.status_code == 200:
+        assert ET.fromstring(request_.data).tag.endswith("EDXLResourceMessage")
+    assert client.get(f"/incidents/{code}/exports/nothing.txt").status_code == 404
+    staff = signed_in(app, "staff")
+    other = declare(client, pick=["S02-C01-G01"])
+    assert staff.get(f"/incidents/{other}/exports/needs.csv").status_code == 403
