@@ -10,6 +10,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import unit_of_work, utcnow
@@ -72,9 +73,30 @@ def _people(area: Area, hazard: Hazard, given: AreaInput) -> dict[str, int]:
 
 def _next_code(session: Session, started: datetime) -> str:
     prefix = f"INC-{started:%Y%m%d}-"
-    count = session.scalar(select(func.count()).select_from(Incident)
-                           .where(Incident.code.startswith(prefix))) or 0
-    return f"{prefix}{count + 1:03d}"
+    taken = session.scalars(select(Incident.code).where(Incident.code.startswith(prefix)))
+    last = max((int(c.rsplit("-", 1)[1]) for c in taken if c.rsplit("-", 1)[1].isdigit()),
+               default=0)
+    return f"{prefix}{last + 1:03d}"
+
+
+CODE_ATTEMPTS = 10
+
+
+def _insert_with_code(session: Session, incident: Incident, started: datetime) -> None:
+    """Insert under the next free code. Coordinators declaring at the same moment read the
+    same last code; the loser of the unique constraint takes the next one (in a savepoint, so
+    the rest of its transaction stands) instead of failing."""
+    for attempt in range(CODE_ATTEMPTS):
+        incident.code = _next_code(session, started)
+        try:
+            with session.begin_nested():
+                session.add(incident)
+                session.flush()
+            return
+        except IntegrityError as exc:
+            if "code" not in str(exc.orig).lower() or attempt == CODE_ATTEMPTS - 1:
+                raise Conflict(_("Another incident was declared at the same moment; "
+                                 "declare again.")) from None
 
 
 def declare(session: Session, *, title: str, hazard: str, level: int, areas: list[AreaInput],
@@ -101,7 +123,7 @@ def declare(session: Session, *, title: str, hazard: str, level: int, areas: lis
         district = district_of(session, resolved[0][0])
         started = started_at or utcnow()
         incident = Incident(
-            code=_next_code(session, started), title=title.strip() or hazard_value.label(),
+            title=title.strip() or hazard_value.label(),
             hazard=hazard_value, level=level, district_id=district.id, exercise=exercise,
             started_at=started, duration_days=duration_days,
             max_distance_km=max_distance_km or dist["supply_km"],
@@ -110,8 +132,7 @@ def declare(session: Session, *, title: str, hazard: str, level: int, areas: lis
             status=IncidentStatus.DRAFT if draft else IncidentStatus.ACTIVE)
         incident.areas = [IncidentArea(area_id=a.id, **_people(a, hazard_value, given))
                           for a, given in resolved]
-        session.add(incident)
-        session.flush()
+        _insert_with_code(session, incident, started)
         if draft:
             _record(incident, IncidentEventKind.IMPORTED, reference)
         else:

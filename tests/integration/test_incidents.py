@@ -284,3 +284,35 @@ def test_bedding_is_planned_for_the_displaced_and_water_for_everyone_hit(world: 
     required = {n["item"]: n["required"] for n in plan["needs"]}
     assert required["QUILT"] == 10  # one per displaced person (a shelter & bedding item)
     assert required["WATER-DRINK"] == 100 * 3 * 2  # 3 L a day for everyone affected
+
+
+def test_incidents_declared_at_the_same_moment_all_get_their_own_code(world: Any,
+                                                                      app: Any) -> None:
+    import threading
+
+    from app import db
+    from app.actor import reset_actor, set_actor, system_actor
+
+    codes: list[str] = []
+    errors: list[str] = []
+    start = threading.Barrier(8)
+
+    def declare_one(i: int) -> None:
+        with app.app_context():
+            token = set_actor(system_actor("race"))
+            start.wait()
+            try:
+                codes.append(incidents.declare(
+                    db.session(), title=f"race {i}", hazard="flood", level=4,
+                    areas=[AreaInput(GRID_A, affected=10, displaced=1)], duration_days=1))
+            except Exception as exc:  # noqa: BLE001 — the test reports whatever went wrong
+                errors.append(repr(exc))
+            finally:
+                reset_actor(token)
+
+    threads = [threading.Thread(target=declare_one, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and len(codes) == 8 and len(set(codes)) == 8
