@@ -20,7 +20,7 @@ ROLES = ("admin", "coordinator", "official", "staff")
 
 def plan_form(client: Any, **over: Any) -> Any:
     html = client.get("/drills/new").get_data(as_text=True)
-    data = {"csrf_token": _csrf(html), "title": "消防疏散演练", "exercise_type": "drill",
+    data = {"csrf_token": _csrf(html), "title": "季度测试疏散演练", "exercise_type": "drill",
             "form": "", "scope": "single", "hazard": "fire", "area": COMMUNITY,
             "date": (district_today() + timedelta(days=10)).isoformat(), "start_time": "09:30",
             "duration_minutes": "90", "objectives": "2 分钟内疏散完毕\n清点人数",
@@ -101,9 +101,9 @@ def test_a_quarterly_series_is_planned_and_shown_on_the_calendar(app: Any, clien
     assert len(rows) == 4 and rows[0].form.value == "live"  # matched to the type
     assert rows[0].expected_participants > 0  # the team's members by default
     calendar = client.get(f"/drills?month={day:%Y-%m}").get_data(as_text=True)
-    assert "消防疏散演练" in calendar and "drill-chip drill-planned" in calendar
+    assert "季度测试疏散演练" in calendar and "drill-chip drill-planned" in calendar
     listing = client.get("/drills?view=list").get_data(as_text=True)
-    assert listing.count("消防疏散演练") == 1  # only the first date is within 90 days
+    assert listing.count("季度测试疏散演练") == 1  # only the first date is within 90 days
 
 
 def test_bad_input_stays_on_the_form_and_writes_nothing(app: Any, client: Any,
