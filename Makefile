@@ -26,3 +26,5 @@ lint:
 	@scripts/bootstrap
 	@$(VENV)/ruff check app optimizer drills bench tests
 	@$(VENV)/mypy optimizer drills
+
+load: ; @scripts/bootstrap && $(VENV)/python -m bench.load $(LOAD_ARGS)

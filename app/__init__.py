@@ -40,7 +40,23 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from app.cli import register_cli
     register_cli(app)
     _service_routes(app)
+    _deployment(app)
     return app
+
+
+def _deployment(app: APIFlask) -> None:
+    """Rate limits, the session lifetime, and trust in PROXY_HOPS reverse proxies."""
+    from datetime import timedelta
+
+    from app import ratelimit
+    ratelimit.init_app(app)
+    # A session cookie's signature is checked against this age on every request.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops, x_port=hops)
 
 
 def _service_routes(app: APIFlask) -> None:

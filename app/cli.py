@@ -58,6 +58,7 @@ def command_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def register_cli(app: Flask) -> None:
     from app import (
+        cli_backup,
         cli_data,
         cli_db,
         cli_drills,
@@ -72,7 +73,7 @@ def register_cli(app: Flask) -> None:
                   cli_drills.drills_group, cli_scheduler.jobs_group, cli_plans.plan_group):
         app.cli.add_command(group)
     for cmd in (cli_data.demo, cli_data.import_cmd, cli_data.export_cmd, cli_data.seed, serve,
-                cli_scheduler.scheduler_cmd):
+                cli_scheduler.scheduler_cmd, cli_backup.backup_cmd, cli_backup.restore_cmd):
         app.cli.add_command(cmd)
     for name, lister in LISTERS.items():
         group = click.Group(name, help=f"{name.capitalize()} of the district.")

@@ -19,11 +19,20 @@ DEFAULTS: dict[str, Any] = {
     # None: Secure whenever the request came over HTTPS; true/false to force it.
     "SESSION_COOKIE_SECURE": None,
     "SQL_ECHO": False,
+    # Signed-in web sessions end after this many hours (Flask's PERMANENT_SESSION_LIFETIME).
+    "SESSION_HOURS": 12,
+    # Rate limits (app/ratelimit.py). RATELIMIT_ENABLED: on, off under TESTING unless set.
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_API": "600 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",  # per process; redis://... shared by workers
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    "PROXY_HOPS": 0,
 }
 
 _INT_KEYS = {"PAGE_SIZE", "MAX_PAGE_SIZE", "EXPIRY_WARNING_DAYS", "TOKEN_TTL_DAYS",
-             "MAX_CONTENT_LENGTH"}
-_BOOL_KEYS = {"SQL_ECHO", "SESSION_COOKIE_SECURE"}
+             "MAX_CONTENT_LENGTH", "SESSION_HOURS", "PROXY_HOPS"}
+_BOOL_KEYS = {"SQL_ECHO", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED",
+              "RATELIMIT_HEADERS_ENABLED"}
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
