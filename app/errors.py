@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE = "https://readygrid.example/problems/"
@@ -159,6 +159,16 @@ def register(app: Flask) -> None:
         return problem_response(Conflict(
             "The change conflicts with existing data (a duplicate code, or a record still in "
             "use).", detail_db=str(err.orig).splitlines()[0][:200]).to_problem())
+
+    @app.errorhandler(DataError)
+    def _data(err: DataError) -> Response:
+        # The last line of defence behind the schemas: a value the database cannot store
+        # (text too long for its column, a number out of range) is the client's error.
+        app.logger.info("data error: %s", err.orig)
+        from app.i18n import _
+        return problem_response(ValidationFailed(
+            _("A value does not fit what can be stored (too long, or out of range).")
+        ).to_problem())
 
     @app.errorhandler(OperationalError)
     def _operational(err: OperationalError) -> Response:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app import db
 from app.actor import Principal
+from app.api.schemas.common import Int
 from app.errors import Forbidden, ValidationFailed
 from app.listing import page_of  # noqa: F401  (re-exported for the API modules)
 from app.models import Area
@@ -19,8 +20,8 @@ PROBLEM_RESPONSES = {
 
 
 class ListQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=None, validate=validators.Range(min=1, max=500))
+    page = Int(load_default=1, validate=validators.Range(min=1, max=1_000_000))
+    per_page = Int(load_default=None, validate=validators.Range(min=1, max=500))
     sort = fields.String(load_default=None, metadata={"description": "a field; '-' for desc"})
     q = fields.String(load_default=None, validate=validators.Length(max=100),
                       metadata={"description": "search in codes and names"})
@@ -32,8 +33,8 @@ def envelope(item_schema: type[Schema], name: str) -> type[Schema]:
     """A page of results: items plus page, per_page, total and pages."""
     return Schema.from_dict({
         "items": fields.List(fields.Nested(nested(item_schema))),
-        "page": fields.Integer(), "per_page": fields.Integer(),
-        "total": fields.Integer(), "pages": fields.Integer(),
+        "page": Int(), "per_page": Int(),
+        "total": Int(), "pages": Int(),
     }, name=name)
 
 

@@ -8,6 +8,7 @@ from flask import Response
 
 from app import db
 from app.api.common import PROBLEM_RESPONSES
+from app.api.schemas.common import Int
 from app.errors import ValidationFailed
 from app.importexport.kinds import KINDS
 from app.services import imports
@@ -28,9 +29,9 @@ class UploadQuery(Schema):
 
 class ImportOut(Schema):
     kind = fields.String()
-    rows = fields.Integer()
-    created = fields.Integer()
-    updated = fields.Integer()
+    rows = Int()
+    created = Int()
+    updated = Int()
     encoding = fields.String()
     has_hxl = fields.Boolean()
     dry_run = fields.Boolean()

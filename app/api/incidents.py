@@ -24,7 +24,10 @@ from app.services.incidents import AreaInput
 from app.services.plan_view import dispatch_dict, incident_dict, plan_dict
 
 bp = APIBlueprint("incidents", __name__, url_prefix="/api/v1", tag="Incidents and allocation")
-WRITE = {**PROBLEM_RESPONSES, 404: "Unknown code (problem)", 409: "Conflict (problem)"}
+WRITE = {**PROBLEM_RESPONSES, 200: "The changed record", 404: "Unknown code (problem)",
+         409: "Conflict (problem)"}
+CREATE = {k: v for k, v in WRITE.items() if k != 200}
+READ = {**PROBLEM_RESPONSES, 200: "The record (JSON)", 404: "Unknown code (problem)"}
 
 
 def _areas(rows: list[dict[str, Any]]) -> list[AreaInput]:
@@ -47,7 +50,8 @@ class IncidentListQuery(ListQuery, IncidentQuery):
 
 @bp.get("/incidents")
 @bp.input(IncidentListQuery, location="query", arg_name="args")
-@bp.doc(summary="Incidents touching your areas, newest first", responses=PROBLEM_RESPONSES)
+@bp.doc(summary="Incidents touching your areas, newest first",
+        responses={**PROBLEM_RESPONSES, 200: "A page of incidents"})
 def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
     stmt = incidents.touching(principal().area_path)
     if args["status"]:
@@ -63,7 +67,7 @@ def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
 @bp.post("/incidents")
 @bp.input(IncidentIn, arg_name="json_data")
 @bp.doc(summary="Declare an incident: mobilise its level, and (by default) make a plan",
-        responses={**WRITE, 201: "The incident with its first plan"})
+        responses={**CREATE, 201: "The incident with its first plan"})
 def declare(json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     session = db.session()
     data = dict(json_data)
@@ -76,7 +80,7 @@ def declare(json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @bp.get("/incidents/<code>")
 @bp.doc(summary="An incident with its teams, checklist and newest plan",
-        responses=PROBLEM_RESPONSES)
+        responses=READ)
 def read_incident(code: str) -> dict[str, Any]:
     return _incident(code)
 
@@ -117,7 +121,7 @@ def close(code: str) -> dict[str, Any]:
 
 @bp.get("/incidents/<code>/needs")
 @bp.doc(summary="ICS-215 needs table of the newest plan: required / in reach / planned / "
-                "shortfall with reasons", responses=PROBLEM_RESPONSES)
+                "shortfall with reasons", responses=READ)
 def needs(code: str) -> dict[str, Any]:
     session = db.session()
     plan = plan_dict(session, allocation.get_plan(session, code))
@@ -127,7 +131,7 @@ def needs(code: str) -> dict[str, Any]:
 @bp.post("/incidents/<code>/plans")
 @bp.input(PlanIn, arg_name="json_data")
 @bp.doc(summary="Re-plan the outstanding needs (optionally pinning or forbidding routes)",
-        responses={**WRITE, 201: "The new proposed plan"})
+        responses={**CREATE, 201: "The new proposed plan"})
 def replan(code: str, json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     session = db.session()
     number = allocation.make_plan(session, code, pins=json_data)
@@ -136,7 +140,7 @@ def replan(code: str, json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @bp.get("/incidents/<code>/plans/<int:number>")
 @bp.doc(summary="One plan: needs, shipments by lot, shelter placements, team assignments",
-        responses=PROBLEM_RESPONSES)
+        responses=READ)
 def read_plan(code: str, number: int) -> dict[str, Any]:
     session = db.session()
     return plan_dict(session, allocation.get_plan(session, code, number))
@@ -157,7 +161,8 @@ class DispatchListQuery(ListQuery, DispatchQuery):
 
 @bp.get("/dispatches")
 @bp.input(DispatchListQuery, location="query", arg_name="args")
-@bp.doc(summary="Dispatch orders in your areas", responses=PROBLEM_RESPONSES)
+@bp.doc(summary="Dispatch orders in your areas",
+        responses={**PROBLEM_RESPONSES, 200: "A page of dispatch orders"})
 def list_dispatches(args: dict[str, Any]) -> dict[str, Any]:
     stmt = (select(Dispatch).join(Area, Area.id == Dispatch.area_id)
             .where(Area.path.startswith(principal().area_path)))
@@ -173,7 +178,7 @@ def list_dispatches(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/dispatches/<code>")
-@bp.doc(summary="A dispatch order with its lots", responses=PROBLEM_RESPONSES)
+@bp.doc(summary="A dispatch order with its lots", responses=READ)
 def read_dispatch(code: str) -> dict[str, Any]:
     return dispatch_dict(dispatches.load(db.session(), code))
 

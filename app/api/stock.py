@@ -203,7 +203,7 @@ def verify() -> dict[str, Any]:
 @bp.output(s.SummaryOut)
 @bp.doc(summary="Stock per item for an area subtree: on hand, reserved, expiring, below "
                 "minimum and days of need covered under the planning norms",
-        responses=PROBLEM_RESPONSES)
+        responses={**PROBLEM_RESPONSES, 404: "No area with that code (problem details)"})
 def stock_summary(args: dict[str, Any]) -> dict[str, Any]:
     from app.api.common import principal
     session = db.session()

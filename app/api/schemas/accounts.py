@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import code_field, one_of
+from app.api.schemas.common import Int, code_field, one_of
 from app.models.enums import (
     Role,
 )
@@ -50,7 +50,7 @@ class TokenOut(Schema):
 
 
 class TokenInfo(Schema):
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
     prefix = fields.String()
     created_at = fields.DateTime()
@@ -70,7 +70,7 @@ class MeOut(Schema):
 
 
 class AuditOut(Schema):
-    id = fields.Integer()
+    id = Int()
     at = fields.DateTime()
     actor = fields.String()
     action = fields.String()
@@ -88,6 +88,6 @@ class AuditQuery(Schema):
 
 
 class VerifyOut(Schema):
-    lots_checked = fields.Integer()
+    lots_checked = Int()
     mismatches = fields.List(fields.Dict())
     ok = fields.Boolean()

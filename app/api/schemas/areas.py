@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import Lat, Lon, code_field, count, name, one_of
+from app.api.schemas.common import Int, Lat, Lon, code_field, count, name, one_of
 from app.models.enums import (
     AreaLevel,
     Hazard,
@@ -48,13 +48,13 @@ class AreaOut(Schema):
     name_en = fields.String()
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
-    population = fields.Integer()
-    households = fields.Integer()
-    elderly_alone = fields.Integer()
-    disabled = fields.Integer()
-    infants = fields.Integer()
-    pregnant = fields.Integer()
-    chronically_ill = fields.Integer()
+    population = Int()
+    households = Int()
+    elderly_alone = Int()
+    disabled = Int()
+    infants = Int()
+    pregnant = Int()
+    chronically_ill = Int()
     hazards = fields.List(fields.String())
     updated_at = fields.DateTime()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import code_field, count, name, one_of
+from app.api.schemas.common import Int, code_field, count, name, one_of
 from app.models.enums import (
     ItemCategory,
     NormBasis,
@@ -21,7 +21,7 @@ class ItemIn(Schema):
     category = fields.String(required=True, validate=one_of(ItemCategory))
     unit_zh = fields.String(required=True, validate=validators.Length(min=1, max=32))
     unit_en = fields.String(required=True, validate=validators.Length(min=1, max=32))
-    shelf_life_days = fields.Integer(strict=True, allow_none=True,
+    shelf_life_days = Int(strict=True, allow_none=True,
                                      validate=validators.Range(min=1, max=36500))
     reserve_mode = fields.String(load_default="physical", validate=one_of(ReserveMode))
     weight_kg = fields.Float(load_default=1.0, validate=validators.Range(min=0, max=100_000))
@@ -38,10 +38,10 @@ class ItemOut(Schema):
     category = fields.String()
     unit_zh = fields.String()
     unit_en = fields.String()
-    shelf_life_days = fields.Integer(allow_none=True)
+    shelf_life_days = Int(allow_none=True)
     reserve_mode = fields.String()
     weight_kg = fields.Float()
-    min_per_depot = fields.Integer()
+    min_per_depot = Int()
 
 
 class ItemQuery(Schema):
@@ -56,7 +56,7 @@ class NormIn(Schema):
     quantity = fields.Float(required=True, validate=validators.Range(min=0, min_inclusive=False,
                                                                      max=1_000_000))
     basis = fields.String(load_default="person", validate=one_of(NormBasis))
-    people_n = fields.Integer(strict=True, allow_none=True,
+    people_n = Int(strict=True, allow_none=True,
                               validate=validators.Range(min=1, max=1_000_000))
     period = fields.String(load_default="day", validate=one_of(NormPeriod))
     source = fields.String(required=True, validate=validators.Length(min=1, max=500))
@@ -69,13 +69,13 @@ NormPatch = NormIn(partial=True)  # PATCH: every field optional
 
 
 class NormOut(Schema):
-    id = fields.Integer()
+    id = Int()
     item = fields.String(attribute="item.code")
     area = fields.Function(lambda n: n.area_code if hasattr(n, "area_code") else None)
     population_group = fields.String()
     quantity = fields.Float()
     basis = fields.String()
-    people_n = fields.Integer(allow_none=True)
+    people_n = Int(allow_none=True)
     period = fields.String()
     source = fields.String()
     status = fields.String()

@@ -9,7 +9,7 @@ from typing import Any
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import code_field, count, one_of
+from app.api.schemas.common import INT_MAX, Int, code_field, count, one_of
 from app.clock import district_today
 from app.models.enums import (
     ActionStatus,
@@ -61,7 +61,7 @@ class DrillIn(Schema):
         "description": "ISO 8601; without an offset it is local time (Asia/Shanghai)"})
     ends_at = fields.DateTime(allow_none=True, metadata={
         "description": "default: starts_at plus duration_minutes (or two hours)"})
-    duration_minutes = fields.Integer(strict=True, allow_none=True,
+    duration_minutes = Int(strict=True, allow_none=True,
                                       validate=validators.Range(min=1, max=60 * 24 * 14))
     venue_shelter = fields.String(allow_none=True, validate=validators.Length(max=32),
                                   metadata={"description": "a shelter code as the venue"})
@@ -98,7 +98,7 @@ class DrillOut(Schema):
     venue_shelter = fields.Function(
         lambda d: d.venue_shelter.code if d.venue_shelter_id else None)
     venue_address = fields.String()
-    expected_participants = fields.Integer()
+    expected_participants = Int()
     teams = fields.Function(lambda d: [t.code for t in d.teams])
     status = fields.String()
     rrule = fields.String()
@@ -140,14 +140,14 @@ class DrillStatusIn(Schema):
 
 
 class ExerciseIn(Schema):
-    level = fields.Integer(strict=True, load_default=4, validate=validators.Range(min=1, max=4),
+    level = Int(strict=True, load_default=4, validate=validators.Range(min=1, max=4),
                            metadata={"description": "response level to exercise (1 highest)"})
 
 
 class ExerciseOut(Schema):
     drill = fields.String()
     incident = fields.String(metadata={"description": "code of the exercise incident"})
-    plan = fields.Integer(metadata={"description": "number of the incident's plan"})
+    plan = Int(metadata={"description": "number of the incident's plan"})
     summary = fields.Dict(metadata={"description": "what the exercise plan called up"})
 
 
@@ -156,15 +156,16 @@ class ExerciseOut(Schema):
 
 class AttendanceIO(Schema):
     team = code_field()
-    member = fields.Integer(strict=True, allow_none=True, load_default=None,
-                            metadata={"description": "a member id, for one person's presence"})
+    member = Int(strict=True, allow_none=True, load_default=None,
+                 validate=validators.Range(min=1, max=INT_MAX),
+                 metadata={"description": "a member id, for one person's presence"})
     expected = count(load_default=0)
     present = count(load_default=0)
 
 
 class AttendanceOut(AttendanceIO):
     team = fields.String(attribute="team.code")
-    member = fields.Integer(attribute="member_id", allow_none=True)
+    member = Int(attribute="member_id", allow_none=True)
     member_name = fields.Function(lambda a: a.member.name if a.member_id else None)
 
 
@@ -176,9 +177,9 @@ class EventIO(Schema):
 
 class MeasureIn(Schema):
     name = fields.String(required=True, validate=validators.Length(min=1, max=200))
-    target_seconds = fields.Integer(strict=True, required=True,
+    target_seconds = Int(strict=True, required=True,
                                     validate=validators.Range(min=1, max=10_000_000))
-    actual_seconds = fields.Integer(strict=True, required=True,
+    actual_seconds = Int(strict=True, required=True,
                                     validate=validators.Range(min=0, max=10_000_000))
     source = fields.String(load_default="", validate=validators.Length(max=300),
                            metadata={"description": "where the target comes from"})
@@ -302,9 +303,9 @@ class RequirementIn(Schema):
     name_en = fields.String(validate=validators.Length(max=200))
     unit = fields.String(required=True, validate=one_of(DrillUnit), metadata={
         "description": "an area level (street, community, grid) or a kind of unit"})
-    every_months = fields.Integer(strict=True, required=True,
+    every_months = Int(strict=True, required=True,
                                   validate=validators.Range(min=1, max=120))
-    min_drills = fields.Integer(strict=True, validate=validators.Range(min=1, max=100))
+    min_drills = Int(strict=True, validate=validators.Range(min=1, max=100))
     form = fields.String(allow_none=True, validate=one_of(DrillForm),
                          metadata={"description": "only drills of this form count"})
     area_codes = _codes("for unit kinds: the areas the rule applies to")
@@ -318,8 +319,8 @@ class RequirementPatch(Schema):
     name_zh = fields.String(validate=validators.Length(min=1, max=200))
     name_en = fields.String(validate=validators.Length(max=200))
     unit = fields.String(validate=one_of(DrillUnit))
-    every_months = fields.Integer(strict=True, validate=validators.Range(min=1, max=120))
-    min_drills = fields.Integer(strict=True, validate=validators.Range(min=1, max=100))
+    every_months = Int(strict=True, validate=validators.Range(min=1, max=120))
+    min_drills = Int(strict=True, validate=validators.Range(min=1, max=100))
     form = fields.String(allow_none=True, validate=one_of(DrillForm))
     area_codes = _codes("for unit kinds: the areas the rule applies to")
     source = fields.String(validate=validators.Length(min=1, max=300))
@@ -332,8 +333,8 @@ class RequirementOut(Schema):
     name_zh = fields.String()
     name_en = fields.String()
     unit = fields.String()
-    every_months = fields.Integer()
-    min_drills = fields.Integer()
+    every_months = Int()
+    min_drills = Int()
     form = fields.String(allow_none=True)
     area_codes = fields.List(fields.String())
     source = fields.String()
@@ -361,7 +362,7 @@ class ComplianceRowOut(Schema):
     requirement = fields.String(attribute="requirement.code")
     area = fields.String(attribute="area.code")
     area_level = fields.String(attribute="area.level")
-    done_in_window = fields.Integer()
+    done_in_window = Int()
     last_done = fields.Date(allow_none=True)
     next_due = fields.Date()
     next_planned = fields.Date(allow_none=True)
@@ -370,7 +371,7 @@ class ComplianceRowOut(Schema):
 
 class ComplianceOut(Schema):
     today = fields.Date()
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+    counts = fields.Dict(keys=fields.String(), values=Int(),
                          metadata={"description": "rows per standing"})
     items = fields.List(fields.Nested(ComplianceRowOut), metadata={
         "description": "(requirement, area) pairs, worst standing first"})
@@ -385,7 +386,7 @@ class NotificationQuery(Schema):
 
 
 class NotificationOut(Schema):
-    id = fields.Integer()
+    id = Int()
     kind = fields.String()
     area = fields.String(allow_none=True, metadata={"description": "null: the whole district"})
     subject_zh = fields.String()

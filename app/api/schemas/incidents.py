@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import code_field, count, one_of, text
+from app.api.schemas.common import Int, code_field, count, one_of, text
 from app.models.enums import Hazard
 
 
@@ -20,10 +20,10 @@ class AffectedAreaIn(Schema):
 class IncidentIn(Schema):
     title = fields.String(load_default="", validate=validators.Length(max=200))
     hazard = fields.String(required=True, validate=one_of(Hazard))
-    level = fields.Integer(strict=True, required=True, validate=validators.Range(min=1, max=4))
+    level = Int(strict=True, required=True, validate=validators.Range(min=1, max=4))
     areas = fields.List(fields.Nested(AffectedAreaIn), required=True,
                         validate=validators.Length(min=1, max=20_000))
-    duration_days = fields.Integer(strict=True, load_default=3,
+    duration_days = Int(strict=True, load_default=3,
                                    validate=validators.Range(min=1, max=365))
     started_at = fields.AwareDateTime(load_default=None, allow_none=True)
     exercise = fields.Boolean(load_default=False)
@@ -36,7 +36,7 @@ class IncidentIn(Schema):
 
 
 class LevelIn(Schema):
-    level = fields.Integer(strict=True, required=True, validate=validators.Range(min=1, max=4))
+    level = Int(strict=True, required=True, validate=validators.Range(min=1, max=4))
 
 
 class AreasIn(Schema):
@@ -65,7 +65,8 @@ class CloseIn(Schema):
 
 
 class IncidentQuery(Schema):
-    status = fields.String(load_default=None, validate=validators.OneOf(["active", "closed"]))
+    status = fields.String(load_default=None,
+                           validate=validators.OneOf(["draft", "active", "closed"]))
 
 
 class DispatchQuery(Schema):

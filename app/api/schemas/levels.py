@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import one_of
+from app.api.schemas.common import Int, one_of
 from app.models.enums import (
     MobilisationScope,
     Speciality,
@@ -18,7 +18,7 @@ class RuleIO(Schema):
 
 
 class ChecklistIO(Schema):
-    position = fields.Integer(dump_only=True)
+    position = Int(dump_only=True)
     text_zh = fields.String(required=True, validate=validators.Length(min=1, max=1000))
     text_en = fields.String(load_default="", validate=validators.Length(max=1000))
     owner = fields.String(load_default="", validate=validators.Length(max=100))
@@ -39,7 +39,7 @@ class LevelPatch(Schema):
 
 class LevelOut(Schema):
     district = fields.String(attribute="district.code")
-    level = fields.Integer()
+    level = Int()
     name_zh = fields.String()
     name_en = fields.String()
     colour = fields.String()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import code_field, one_of
+from app.api.schemas.common import Int, code_field, one_of
 from app.models.enums import AreaLevel, Edition, VersionStatus
 
 LEVELS = [AreaLevel.DISTRICT.value, AreaLevel.STREET.value, AreaLevel.COMMUNITY.value]
@@ -22,11 +22,11 @@ class PlanIn(Schema):
                           required=True, validate=validators.Length(min=1, max=20),
                           metadata={"description": "hazard codes (e.g. flood, fire), the "
                                                    "main one first"})
-    scenario_displaced = fields.Integer(
+    scenario_displaced = Int(
         strict=True, allow_none=True, validate=validators.Range(min=0, max=100_000_000),
         metadata={"description": "people displaced in the planning scenario; null: the "
                                  "area's population times the main hazard's share"})
-    scenario_days = fields.Integer(strict=True, validate=validators.Range(min=1, max=30),
+    scenario_days = Int(strict=True, validate=validators.Range(min=1, max=30),
                                    metadata={"description": "days the scenario lasts (3)"})
     review_due = fields.Date(allow_none=True)
 
@@ -36,9 +36,9 @@ class PlanPatch(Schema):
     title_en = fields.String(validate=validators.Length(max=200))
     hazards = fields.List(fields.String(validate=validators.Length(min=1, max=40)),
                           validate=validators.Length(min=1, max=20))
-    scenario_displaced = fields.Integer(strict=True, allow_none=True,
+    scenario_displaced = Int(strict=True, allow_none=True,
                                         validate=validators.Range(min=0, max=100_000_000))
-    scenario_days = fields.Integer(strict=True, validate=validators.Range(min=1, max=30))
+    scenario_days = Int(strict=True, validate=validators.Range(min=1, max=30))
     review_due = fields.Date(allow_none=True)
 
 
@@ -52,11 +52,11 @@ class FilingOut(Schema):
         "description": "20 working days after issue"})
     filed_on = fields.Date(allow_none=True)
     overdue = fields.Boolean()
-    days_left = fields.Integer(allow_none=True)
+    days_left = Int(allow_none=True)
 
 
 class OpenVersionOut(Schema):
-    number = fields.Integer()
+    number = Int()
     status = fields.String()
 
 
@@ -67,12 +67,12 @@ class PlanOut(Schema):
     title_zh = fields.String()
     title_en = fields.String()
     hazards = fields.List(fields.String())
-    scenario_displaced = fields.Integer(allow_none=True)
-    scenario_days = fields.Integer()
+    scenario_displaced = Int(allow_none=True)
+    scenario_days = Int()
     review_due = fields.Date(allow_none=True)
     needs_revision = fields.Boolean()
     revision_reasons = fields.List(fields.String())
-    approved_version = fields.Integer(allow_none=True, metadata={
+    approved_version = Int(allow_none=True, metadata={
         "description": "number of the approved version in force"})
     issued_on = fields.Date(allow_none=True)
     filing = fields.Nested(FilingOut, allow_none=True)
@@ -85,14 +85,14 @@ class DocumentOut(Schema):
     lang = fields.String()
     edition = fields.String(validate=one_of(Edition))
     sha256 = fields.String()
-    pages = fields.Integer()
-    size = fields.Integer(metadata={"description": "bytes"})
+    pages = Int()
+    size = Int(metadata={"description": "bytes"})
     url = fields.String(metadata={"description": "where to download it"})
 
 
 class VersionOut(Schema):
     plan = fields.String()
-    number = fields.Integer()
+    number = Int()
     status = fields.String(validate=one_of(VersionStatus))
     note = fields.String()
     created_by = fields.String()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import Lat, Lon, code_field, count, name, one_of, text
+from app.api.schemas.common import Int, Lat, Lon, code_field, count, name, one_of, text
 from app.models.enums import (
     Facility,
     ShelterDuration,
@@ -45,12 +45,12 @@ class ShelterOut(Schema):
     duration_class = fields.String()
     grade = fields.String()
     indoor = fields.Boolean()
-    capacity = fields.Integer()
+    capacity = Int()
     usable_area_m2 = fields.Float(allow_none=True)
     facilities = fields.List(fields.String())
     status = fields.String()
-    occupancy = fields.Integer()
-    free_places = fields.Integer()
+    occupancy = Int()
+    free_places = Int()
     occupancy_updated_at = fields.DateTime(allow_none=True)
     contact_name = fields.String()
     contact_phone = fields.String()

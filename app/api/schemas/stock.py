@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import Lat, Lon, code_field, name, one_of, quantity, text
+from app.api.schemas.common import INT_MAX, Int, Lat, Lon, code_field, name, one_of, quantity, text
 from app.models.enums import (
     ItemCategory,
     LedgerKind,
@@ -40,28 +40,28 @@ class DepotOut(Schema):
 
 
 class MinimumIn(Schema):
-    minimum = fields.Integer(strict=True, required=True, allow_none=True,
+    minimum = Int(strict=True, required=True, allow_none=True,
                              validate=validators.Range(min=0, max=100_000_000))
 
 
 class LotOut(Schema):
-    id = fields.Integer()
+    id = Int()
     depot = fields.String(attribute="depot.code")
     item = fields.String(attribute="item.code")
     lot_number = fields.String()
     expiry_date = fields.Date(allow_none=True)
     received_on = fields.Date()
     supplier = fields.String()
-    on_hand = fields.Integer()
-    reserved = fields.Integer()
-    available = fields.Integer()
+    on_hand = Int()
+    reserved = Int()
+    available = Int()
 
 
 class LotQuery(Schema):
     depot = fields.String(load_default=None, validate=validators.Length(max=32))
     item = fields.String(load_default=None, validate=validators.Length(max=32))
     category = fields.String(load_default=None, validate=one_of(ItemCategory))
-    expiring_within = fields.Integer(load_default=None,
+    expiring_within = Int(load_default=None,
                                      validate=validators.Range(min=0, max=3650),
                                      metadata={"description": "days; includes expired lots"})
     below_minimum = fields.Boolean(load_default=None, metadata={
@@ -70,13 +70,13 @@ class LotQuery(Schema):
 
 
 class LedgerOut(Schema):
-    id = fields.Integer()
-    lot_id = fields.Integer()
+    id = Int()
+    lot_id = Int()
     kind = fields.String()
-    on_hand_delta = fields.Integer()
-    reserved_delta = fields.Integer()
-    on_hand_after = fields.Integer()
-    reserved_after = fields.Integer()
+    on_hand_delta = Int()
+    reserved_delta = Int()
+    on_hand_after = Int()
+    reserved_after = Int()
     reason = fields.String()
     reference = fields.String()
     actor = fields.String()
@@ -84,7 +84,7 @@ class LedgerOut(Schema):
 
 
 class LedgerQuery(Schema):
-    lot_id = fields.Integer(load_default=None, validate=validators.Range(min=1))
+    lot_id = Int(load_default=None, validate=validators.Range(min=1, max=INT_MAX))
     depot = fields.String(load_default=None, validate=validators.Length(max=32))
     item = fields.String(load_default=None, validate=validators.Length(max=32))
     kind = fields.String(load_default=None, validate=one_of(LedgerKind))
@@ -125,14 +125,14 @@ class TransferIn(Schema):
 
 
 class AdjustmentIn(Schema):
-    lot_id = fields.Integer(strict=True, required=True, validate=validators.Range(min=1))
-    delta = fields.Integer(strict=True, required=True,
+    lot_id = Int(strict=True, required=True, validate=validators.Range(min=1, max=INT_MAX))
+    delta = Int(strict=True, required=True,
                            validate=validators.Range(min=-1_000_000_000, max=1_000_000_000))
     reason = fields.String(required=True, validate=validators.Length(min=1, max=500))
 
 
 class WriteOffIn(Schema):
-    lot_id = fields.Integer(strict=True, required=True, validate=validators.Range(min=1))
+    lot_id = Int(strict=True, required=True, validate=validators.Range(min=1, max=INT_MAX))
     reason = text()
 
 
@@ -153,15 +153,15 @@ class ReleaseIn(Schema):
 
 
 class MovementOut(Schema):
-    lot_id = fields.Integer()
+    lot_id = Int()
     lot_number = fields.String()
     depot = fields.String()
     item = fields.String()
-    quantity = fields.Integer()
+    quantity = Int()
     expiry_date = fields.Date(allow_none=True)
-    on_hand_after = fields.Integer()
-    reserved_after = fields.Integer()
-    ledger_id = fields.Integer()
+    on_hand_after = Int()
+    reserved_after = Int()
+    ledger_id = Int()
 
 
 class MovementItem(MovementOut):
@@ -180,7 +180,7 @@ class TransferOut(Schema):
 class SummaryQuery(Schema):
     area = fields.String(load_default=None, validate=validators.Length(max=32))
     item = fields.String(load_default=None, validate=validators.Length(max=32))
-    expiring_within = fields.Integer(load_default=30, validate=validators.Range(min=0,
+    expiring_within = Int(load_default=30, validate=validators.Range(min=0,
                                                                                 max=3650))
     by = fields.String(load_default=None, validate=validators.OneOf(["children"]),
                        metadata={"description": "'children': one block per child area"})
@@ -193,13 +193,13 @@ class SummaryRow(Schema):
     category = fields.String()
     unit_zh = fields.String()
     unit_en = fields.String()
-    lots = fields.Integer()
-    on_hand = fields.Integer()
-    reserved = fields.Integer()
-    available = fields.Integer()
-    expired = fields.Integer()
-    expiring_soon = fields.Integer()
-    depots_below_minimum = fields.Integer()
+    lots = Int()
+    on_hand = Int()
+    reserved = Int()
+    available = Int()
+    expired = Int()
+    expiring_soon = Int()
+    depots_below_minimum = Int()
     need_per_day = fields.Float(allow_none=True)
     need_per_event = fields.Float(allow_none=True)
     days_covered = fields.Float(allow_none=True)
@@ -211,9 +211,9 @@ class SummaryOut(Schema):
     level = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
-    population = fields.Integer()
+    population = Int()
     as_of = fields.String()
-    expiring_within_days = fields.Integer()
-    depots = fields.Integer()
+    expiring_within_days = Int()
+    depots = Int()
     items = fields.List(fields.Nested(SummaryRow))
     children = fields.List(fields.Nested(lambda: SummaryOut()), load_default=None)

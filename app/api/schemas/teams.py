@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from app.api.schemas.common import Lat, Lon, code_field, name, one_of
+from app.api.schemas.common import Int, Lat, Lon, code_field, name, one_of
 from app.models.enums import (
     Availability,
     Speciality,
@@ -28,7 +28,7 @@ MemberPatch = MemberIn(partial=True)  # PATCH: every field optional
 
 
 class MemberOut(Schema):
-    id = fields.Integer()
+    id = Int()
     team = fields.String(attribute="team.code")
     name = fields.String()
     role = fields.String()
