@@ -8,7 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.i18n import _, lang
-from app.models import AllocationPlan, Dispatch, Incident, PlanLine, PlanShipment
+from app.models import (
+    AllocationPlan,
+    Dispatch,
+    Incident,
+    PlanAssignment,
+    PlanLine,
+    PlanPlacement,
+    PlanShipment,
+)
 from app.services.allocation import is_stale
 
 
@@ -98,6 +106,16 @@ def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
         .options(selectinload(PlanShipment.depot), selectinload(PlanShipment.area),
                  selectinload(PlanShipment.item), selectinload(PlanShipment.lot))
         .order_by(PlanShipment.id)).all()
+    # placements and assignments with their shelters and teams in one query each, not one
+    # lazy load per row (a plan for a whole street has dozens)
+    placements = session.scalars(
+        select(PlanPlacement).where(PlanPlacement.plan_id == plan.id)
+        .options(selectinload(PlanPlacement.area), selectinload(PlanPlacement.shelter))
+        .order_by(PlanPlacement.id)).all()
+    assignments = session.scalars(
+        select(PlanAssignment).where(PlanAssignment.plan_id == plan.id)
+        .options(selectinload(PlanAssignment.team), selectinload(PlanAssignment.area))
+        .order_by(PlanAssignment.id)).all()
     dispatch_codes = dict(session.execute(select(Dispatch.id, Dispatch.code)
                                           .where(Dispatch.plan_id == plan.id)).all())
     return {
@@ -121,10 +139,10 @@ def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
                        "dispatch": dispatch_codes.get(s.dispatch_id)} for s in shipments],
         "placements": [{"area": p.area.code, "shelter": p.shelter.code,
                         "shelter_name": _name(p.shelter), "people": p.people,
-                        "need_access": p.need_access, "km": p.km} for p in plan.placements],
+                        "need_access": p.need_access, "km": p.km} for p in placements],
         "assignments": [{"team": a.team.code, "team_name": _name(a.team), "area": a.area.code,
                          "kind": a.team.kind.value, "speciality": a.team.speciality.value,
-                         "km": a.km, "minutes": a.minutes} for a in plan.assignments],
+                         "km": a.km, "minutes": a.minutes} for a in assignments],
         "unplaced": [{**u, "reason": explain_unplaced(u)}
                      for u in plan.explanations.get("unplaced", [])],
         "unfilled": plan.explanations.get("unfilled", []),

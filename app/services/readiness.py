@@ -14,8 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, select, true
+from sqlalchemy.orm import Session, selectinload
 
 from app.clock import district_today
 from app.models import (
@@ -79,8 +79,10 @@ def readiness(session: Session, area_code: str, *, today: date | None = None,
     """The area itself and each of its sub-areas, with depots and shelters for the map."""
     area = scoped_by_code(session, Area, area_code, "area")
     today = today or district_today()
-    subtree = session.scalars(select(Area).where(Area.path.startswith(area.path))).all()
-    children = sorted((a for a in subtree if a.parent_id == area.id), key=lambda a: a.code)
+    # only the direct sub-areas: loading the whole subtree as ORM objects (800 areas for a
+    # district) cost more than the rest of the page
+    children = session.scalars(select(Area).where(Area.parent_id == area.id)
+                               .order_by(Area.code)).all()
     units = [area, *children]
     stock = _stock_by_area(session, area.path, today, today + timedelta(days=expiring_within))
     below = _below_minimum_by_area(session, area.path, today)
@@ -93,7 +95,11 @@ def readiness(session: Session, area_code: str, *, today: date | None = None,
         .join(Area, Area.id == Depot.area_id).where(Area.path.startswith(area.path))).all()
     norms = norm_rows(session)
     strength = _team_strength(session, area, units)
-    rows = [_row(unit, stock, below, shelters, norms, strength.get(unit.code, {}))
+    places: dict[str, int] = defaultdict(int)  # path -> free places in open shelters
+    for s in shelters:
+        if s.status != "closed":
+            places[s.path] += max(s.capacity - s.occupancy, 0)
+    rows = [_row(unit, stock, below, places, norms, strength.get(unit.code, {}))
             for unit in units]
     return {"area": rows[0], "children": rows[1:], "today": today,
             "shelters": [dict(r._mapping) for r in shelters],
@@ -101,7 +107,7 @@ def readiness(session: Session, area_code: str, *, today: date | None = None,
 
 
 def _row(unit: Area, stock: dict[str, dict[str, list[int]]], below: dict[str, int],
-         shelters: list[Any], norms: Any, teams: dict[int, tuple[int, int]]) -> Row:
+         places: dict[str, int], norms: Any, teams: dict[int, tuple[int, int]]) -> Row:
     row = Row(unit.code, unit.name_zh, unit.name_en, unit.level.value, unit.lat, unit.lon,
               unit.population, sum(unit.vulnerable.values()), teams_by_level=teams)
     held: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -122,8 +128,7 @@ def _row(unit: Area, stock: dict[str, dict[str, list[int]]], below: dict[str, in
     row.expiring_lots = sum(v[1] for v in held.values())
     row.expired_lots = sum(v[2] for v in held.values())
     row.below_minimum = sum(n for path, n in below.items() if path.startswith(unit.path))
-    mine = [s for s in shelters if s.path.startswith(unit.path) and s.status != "closed"]
-    row.shelter_places = sum(max(s.capacity - s.occupancy, 0) for s in mine)
+    row.shelter_places = sum(n for path, n in places.items() if path.startswith(unit.path))
     row.shelter_share = round(row.shelter_places / unit.population, 3) if unit.population else 0
     row.colour = band(row.worst_days)
     return row
@@ -155,24 +160,22 @@ def _stock_by_area(session: Session, prefix: str, today: date,
 
 
 def _below_minimum_by_area(session: Session, prefix: str, today: date) -> dict[str, int]:
-    """path -> number of (depot, item) pairs below their minimum level."""
+    """path -> number of (active depot, item) pairs below their minimum level (one query)."""
     usable = StockLot.expiry_date.is_(None) | (StockLot.expiry_date >= today)
-    held = {(d, i): int(q) for d, i, q in session.execute(
-        select(StockLot.depot_id, StockLot.item_id,
-               func.sum(StockLot.on_hand - StockLot.reserved))
-        .where(usable).group_by(StockLot.depot_id, StockLot.item_id))}
-    overrides = {(d, i): m for d, i, m in session.execute(
-        select(DepotMinimum.depot_id, DepotMinimum.item_id, DepotMinimum.minimum))}
-    items = session.execute(select(Item.id, Item.min_per_depot)).all()
-    out: dict[str, int] = defaultdict(int)
-    for depot_id, path in session.execute(
-            select(Depot.id, Area.path).join(Area, Area.id == Depot.area_id)
-            .where(Area.path.startswith(prefix), Depot.active.is_(True))):
-        for item_id, default in items:
-            minimum = overrides.get((depot_id, item_id), default)
-            if minimum and held.get((depot_id, item_id), 0) < minimum:
-                out[path] += 1
-    return out
+    held = (select(StockLot.depot_id, StockLot.item_id,
+                   func.sum(StockLot.on_hand - StockLot.reserved).label("qty"))
+            .where(usable).group_by(StockLot.depot_id, StockLot.item_id).subquery())
+    minimum = func.coalesce(DepotMinimum.minimum, Item.min_per_depot)
+    rows = session.execute(
+        select(Area.path, func.count())
+        .select_from(Depot).join(Area, Area.id == Depot.area_id).join(Item, true())
+        .outerjoin(DepotMinimum, and_(DepotMinimum.depot_id == Depot.id,
+                                      DepotMinimum.item_id == Item.id))
+        .outerjoin(held, and_(held.c.depot_id == Depot.id, held.c.item_id == Item.id))
+        .where(Area.path.startswith(prefix), Depot.active.is_(True), minimum > 0,
+               func.coalesce(held.c.qty, 0) < minimum)
+        .group_by(Area.path))
+    return {path: int(n) for path, n in rows}
 
 
 def _team_strength(session: Session, area: Area,
@@ -180,7 +183,8 @@ def _team_strength(session: Session, area: Area,
     """For an incident in each unit: (teams, members) each response level mobilises."""
     district = district_of(session, area)
     levels = session.scalars(select(MobilisationLevel).where(
-        MobilisationLevel.district_id == district.id)).all()
+        MobilisationLevel.district_id == district.id)
+        .options(selectinload(MobilisationLevel.rules))).all()
     members = dict(session.execute(select(Member.team_id, func.count()).where(
         Member.active.is_(True)).group_by(Member.team_id)).all())
     teams = session.execute(
@@ -188,8 +192,27 @@ def _team_strength(session: Session, area: Area,
         .join(Area, Area.id == Team.home_area_id)
         .where(Area.path.startswith(district.path),
                Team.availability != Availability.UNAVAILABLE)).all()
-    paths = {a.id: a.path for a in session.scalars(select(Area).where(
-        Area.level.in_(["district", "street"]), Area.path.startswith(district.path)))}
+    paths = dict(session.execute(select(Area.id, Area.path).where(
+        Area.level.in_(["district", "street"]), Area.path.startswith(district.path))).all())
+    # per level, the (team, home path, rule scope) candidates matching a rule's kind and
+    # speciality: resolved once, so each unit only tests path prefixes
+    rules = {level.level: [(r.team_kind, r.speciality, r.scope) for r in level.rules]
+             for level in levels}
+    candidates: dict[int, dict[MobilisationScope, set[tuple[int, str]]]] = {}
+    for lv, lv_rules in rules.items():
+        per_scope = candidates.setdefault(lv, defaultdict(set))
+        for kind, speciality, rule_scope in lv_rules:
+            per_scope[rule_scope] |= {(t.id, t.path) for t in teams if t.kind == kind and (
+                speciality is None or t.speciality == speciality)}
+    matched: dict[tuple[int, MobilisationScope, str], set[int]] = {}  # memo: units share scopes
+
+    def called_in(lv: int, rule_scope: MobilisationScope, prefix: str) -> set[int]:
+        key = (lv, rule_scope, prefix)
+        if key not in matched:
+            matched[key] = {tid for tid, path in candidates[lv][rule_scope]
+                            if path.startswith(prefix)}
+        return matched[key]
+
     out: dict[str, dict[int, tuple[int, int]]] = {}
     for unit in units:
         ids = [int(x) for x in unit.path.strip("/").split("/")]
@@ -198,10 +221,8 @@ def _team_strength(session: Session, area: Area,
                  MobilisationScope.STREET: street_path,
                  MobilisationScope.DISTRICT: district.path}
         per_level = {}
-        for level in levels:
-            called = {t.id for t in teams for r in level.rules
-                      if t.kind == r.team_kind and t.path.startswith(scope[r.scope])
-                      and (r.speciality is None or t.speciality == r.speciality)}
-            per_level[level.level] = (len(called), sum(members.get(t, 0) for t in called))
+        for lv, per_scope in candidates.items():
+            called = set().union(*(called_in(lv, sc, scope[sc]) for sc in per_scope))
+            per_level[lv] = (len(called), sum(members.get(t, 0) for t in called))
         out[unit.code] = per_level
     return out

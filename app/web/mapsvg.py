@@ -60,9 +60,11 @@ def render(points: Sequence[Point], width: int = 640, height: int = 420,
     span_y = max(max(lats) - min(lats), 1e-4)
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
 
+    west, north = min(lons), max(lats)  # once, not per point
+
     def at(lat: float, lon: float) -> tuple[float, float]:
-        x = pad + ((lon - min(lons)) * k) * scale + (width - 2 * pad - span_x * scale) / 2
-        y = pad + (max(lats) - lat) * scale + (height - 2 * pad - span_y * scale) / 2
+        x = pad + ((lon - west) * k) * scale + (width - 2 * pad - span_x * scale) / 2
+        y = pad + (north - lat) * scale + (height - 2 * pad - span_y * scale) / 2
         return round(x, 1), round(y, 1)
 
     def xy(p: Point) -> tuple[float, float]:
