@@ -79,7 +79,7 @@ def _next_code(session: Session, started: datetime) -> str:
     return f"{prefix}{last + 1:03d}"
 
 
-CODE_ATTEMPTS = 10
+CODE_ATTEMPTS = 40  # a storm of simultaneous declarations may lose the race many times
 
 
 def _insert_with_code(session: Session, incident: Incident, started: datetime) -> None:
