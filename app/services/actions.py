@@ -16,7 +16,7 @@ from app.models import Area, ContingencyPlan, CorrectiveAction, Drill
 from app.models.enums import OPEN_ACTIONS, ActionStatus, Poete
 from app.services import drills
 from app.services.access import require_writer
-from app.services.lookup import actor, ensure_in_scope, scoped_by_code
+from app.services.lookup import actor, ensure_in_scope, reject_unknown, scoped_by_code
 
 FIELDS = {"drill", "area", "title", "element", "capability", "owner", "start_on", "due_on",
           "status", "closing_note", "flags_plan"}
@@ -50,7 +50,7 @@ def create(session: Session, data: dict[str, Any], today: date | None = None) ->
     marks the drill's linked plan for revision, with the action as the reason."""
     require_writer("actions")
     today = today or district_today()
-    _known(data)
+    reject_unknown(data, FIELDS)
     for key in ("title", "element", "owner", "due_on"):
         if data.get(key) in (None, ""):
             raise ValidationFailed(_("This field is required."), field=key)
@@ -73,13 +73,6 @@ def create(session: Session, data: dict[str, Any], today: date | None = None) ->
         if action.flags_plan:
             _flag_plan(session, action, drill)
         return action.code
-
-
-def _known(data: dict[str, Any]) -> None:
-    unknown = set(data) - FIELDS
-    if unknown:
-        field = sorted(unknown)[0]
-        raise ValidationFailed(_("Unknown field '%(field)s'.", field=field), field=field)
 
 
 def _assign(action: CorrectiveAction, data: dict[str, Any]) -> None:
@@ -130,7 +123,7 @@ def update(session: Session, code: str, data: dict[str, Any],
     """Change an action; moving it to done needs a closing note (what was fixed)."""
     require_writer("actions")
     today = today or district_today()
-    _known(data)
+    reject_unknown(data, FIELDS)
     if "drill" in data or "area" in data:
         raise ValidationFailed(_("An action stays with its drill and area."),
                                field="drill" if "drill" in data else "area")

@@ -30,7 +30,7 @@ from app.models.enums import (
 )
 from app.services import drills
 from app.services.access import require_writer
-from app.services.lookup import actor
+from app.services.lookup import actor, reject_unknown
 
 
 class Standing(Labelled):
@@ -132,10 +132,7 @@ def save_requirement(session: Session, data: dict[str, Any], code: str | None = 
                      ) -> DrillRequirement:
     """Create (code None) or change a rule. A rule always names its source."""
     require_writer("requirements")
-    unknown = set(data) - REQ_FIELDS
-    if unknown:
-        field = sorted(unknown)[0]
-        raise ValidationFailed(_("Unknown field '%(field)s'.", field=field), field=field)
+    reject_unknown(data, REQ_FIELDS)
     with unit_of_work(session):
         if code is None:
             for key in ("code", "name_zh", "unit", "every_months", "source"):

@@ -22,7 +22,7 @@ from app.models import (
 from app.models.enums import AreaLevel, DrillStatus, Rating
 from app.services import allocation, drills, incidents
 from app.services.access import require_writer
-from app.services.lookup import actor, by_code
+from app.services.lookup import actor, by_code, reject_unknown
 
 ASPECTS = tuple(drills.settings()["evaluation"]["aspects"])
 LIST_FIELDS = ("attendance", "events", "measures", "ratings")
@@ -41,10 +41,7 @@ def save(session: Session, code: str, data: dict[str, Any]) -> Drill:
     """Write a drill's record; each list given replaces the old one. complete=True marks the
     drill done (it must have started and have at least one attendance or timeline entry)."""
     require_writer("drills")
-    unknown = set(data) - FIELDS
-    if unknown:
-        field = sorted(unknown)[0]
-        raise ValidationFailed(_("Unknown field '%(field)s'.", field=field), field=field)
+    reject_unknown(data, FIELDS)
     for key in LIST_FIELDS:
         rows = data.get(key) or []
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):

@@ -32,7 +32,13 @@ from app.models.enums import (
     SourceStatus,
 )
 from app.services.access import require_writer
-from app.services.lookup import actor, by_code, ensure_in_scope, scoped_by_code
+from app.services.lookup import (
+    actor,
+    by_code,
+    ensure_in_scope,
+    reject_unknown,
+    scoped_by_code,
+)
 
 MAX_OCCURRENCES = 60  # a series longer than this is a typo (FREQ=DAILY without COUNT)
 MAX_SERIES_YEARS = 3
@@ -122,10 +128,7 @@ FIELDS = {"title", "exercise_type", "form", "scope", "unit", "hazard", "area", "
 
 def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[str, Any]:
     """Validate and resolve a drill's fields; returns model attribute values."""
-    unknown = set(data) - FIELDS
-    if unknown:
-        field = sorted(unknown)[0]
-        raise ValidationFailed(_("Unknown field '%(field)s'.", field=field), field=field)
+    reject_unknown(data, FIELDS)
     out: dict[str, Any] = {}
     if "title" in data:
         if not str(data["title"] or "").strip():

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.actor import Principal, current_actor
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.models import Area, Depot, Item, Shelter, Team
 
@@ -67,3 +67,11 @@ def scoped_by_code(session: Session, model: type[T], code: str, field: str | Non
     obj = by_code(session, model, code, field)
     ensure_in_scope(obj, field)
     return obj
+
+
+def reject_unknown(data: dict[str, Any], allowed: set[str]) -> None:
+    """Refuse input naming a field the writer does not know (the first, alphabetically)."""
+    unknown = set(data) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationFailed(_("Unknown field '%(field)s'.", field=field), field=field)

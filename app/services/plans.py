@@ -24,7 +24,7 @@ from app.i18n import _
 from app.models import Area, ContingencyPlan, PlanDocument, PlanVersion
 from app.models.enums import AreaLevel, Edition, Hazard, Role, VersionStatus
 from app.services.access import require_writer
-from app.services.lookup import actor, ensure_in_scope, scoped_by_code
+from app.services.lookup import actor, ensure_in_scope, reject_unknown, scoped_by_code
 
 LANGS = ("zh", "en")
 FILING_WORKING_DAYS = 20  # community plans are filed with the street within 20 working days
@@ -75,10 +75,7 @@ def save_plan(session: Session, data: dict[str, Any], code: str | None = None
               ) -> ContingencyPlan:
     """Create (code None: data names the code and area) or change a plan's header."""
     require_writer("plans")
-    unknown = set(data) - FIELDS
-    if unknown:
-        field = sorted(unknown)[0]
-        raise ValidationFailed(_("Unknown field '%(field)s'.", field=field), field=field)
+    reject_unknown(data, FIELDS)
     with unit_of_work(session):
         if code is None:
             for key in ("code", "area", "title_zh", "hazards"):

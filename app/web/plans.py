@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -275,37 +276,34 @@ def _require_approver() -> None:
         raise Forbidden(_("Only officials, coordinators and administrators approve plans."))
 
 
-@bp.post("/plans/<code>/versions/<int:number>/approve")
-def approve(code: str, number: int) -> Response:
+def _review(code: str, run: Callable[[str], Any], done: str) -> Response:
+    """Approve or return a version: the reviewer's comment, the service's verdict flashed."""
     _require_approver()
     form = ReviewForm(prefix="review")
     if not form.validate():
         flash(" ".join(str(e) for e in form.comment.errors), "error")
         return _back(code)
     try:
-        plan_svc.approve(db.session(), code, number, form.comment.data or "")
+        run(form.comment.data or "")
     except DomainError as exc:
         flash(exc.detail, "error")
     else:
-        flash(_("Version %(n)s of %(code)s is approved and issued; its PDFs are stored.",
-                n=number, code=code), "ok")
+        flash(done, "ok")
     return _back(code)
+
+
+@bp.post("/plans/<code>/versions/<int:number>/approve")
+def approve(code: str, number: int) -> Response:
+    return _review(code, lambda comment: plan_svc.approve(db.session(), code, number, comment),
+                   _("Version %(n)s of %(code)s is approved and issued; its PDFs are stored.",
+                     n=number, code=code))
 
 
 @bp.post("/plans/<code>/versions/<int:number>/return")
 def return_(code: str, number: int) -> Response:
-    _require_approver()
-    form = ReviewForm(prefix="review")
-    if not form.validate():
-        flash(" ".join(str(e) for e in form.comment.errors), "error")
-        return _back(code)
-    try:
-        plan_svc.return_to_draft(db.session(), code, number, form.comment.data or "")
-    except DomainError as exc:
-        flash(exc.detail, "error")
-    else:
-        flash(_("Version %(n)s is returned to its writers as a draft.", n=number), "ok")
-    return _back(code)
+    return _review(code,
+                   lambda comment: plan_svc.return_to_draft(db.session(), code, number, comment),
+                   _("Version %(n)s is returned to its writers as a draft.", n=number))
 
 
 @bp.post("/plans/<code>/versions/<int:number>/filing")
