@@ -1,6 +1,7 @@
 """The `readygrid` command: a Flask CLI group calling the same services as the web."""
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import sys
@@ -191,7 +192,10 @@ def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool) 
               f"{db.engine().url.render_as_string(hide_password=True)})")
     out.print(note, highlight=False)
     db.engine().dispose()  # no pooled connection of the master is inherited by a worker
-    _Server().run()
+    # Outside the app context the CLI pushed: a sync worker (--threads 1) serves requests on
+    # the thread it was forked from, and Flask reuses an app context that is already active,
+    # so one request's `g` (signed-in user, database session) would leak into the next.
+    contextvars.Context().run(_Server().run)
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int, url: str,

@@ -18,6 +18,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, format_date, format_datetime, format_decimal
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm import joinedload
 
 from app import db
 from app.actor import reset_actor, set_actor
@@ -58,7 +59,8 @@ def locale() -> str:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id))
+    # with the area in the same round trip: every page needs the user's scope
+    user = db.session().get(User, int(user_id), options=[joinedload(User.area)])
     return user if user is not None and user.active else None
 
 

@@ -32,17 +32,11 @@ def index() -> str:
                             title=f"{s['name_zh'] if lang == 'zh' else s['name_en']} "
                                   f"{s['occupancy']}/{s['capacity']}")
                for s in data["shelters"]]
-    parent_id = _parent_id(code)
-    parent = db.session().get(Area, parent_id) if parent_id else None
+    parent = db.session().get(Area, data["parent_id"]) if data["parent_id"] else None
     items = {i.code: i for i in db.session().scalars(select(Item))}
     return render_template("dashboard.html", data=data, map_svg=mapsvg.render(points),
                            parent=parent if parent and _visible(parent) else None,
                            items=items, band=band)
-
-
-def _parent_id(code: str) -> int | None:
-    area = db.session().query(Area).filter_by(code=code).one()
-    return area.parent_id
 
 
 def _visible(area: Area) -> bool:
