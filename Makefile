@@ -1,6 +1,7 @@
 # The two set-up commands of the README. Each installs what it needs first.
 #   make run    the web app and API on SQLite with the demo district, http://127.0.0.1:5000
-#   make test   the whole test suite (SQLite; set READYGRID_TEST_DATABASE_URL for PostgreSQL)
+#   make test   the whole test suite (SQLite; set READYGRID_TEST_DATABASE_URL for PostgreSQL):
+#               one worker per CPU (pytest-xdist), then the `serial` tests in one process
 #   make bench  inventory, allocation and plan-PDF benchmarks (installs PuLP)
 .PHONY: run test bench lint
 
@@ -14,7 +15,8 @@ run:
 
 test:
 	@scripts/bootstrap test
-	@$(VENV)/python -m pytest $(PYTEST_ARGS)
+	@$(VENV)/python -m pytest -n auto --dist loadfile -m "not serial" $(PYTEST_ARGS)
+	@$(VENV)/python -m pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 bench:
 	@scripts/bootstrap bench

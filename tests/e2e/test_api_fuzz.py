@@ -98,6 +98,9 @@ def _load_schema() -> Any:
 
 
 schema = _load_schema()
+# schemathesis' parametrised operations do not survive pytest-xdist (one of 113 ran), so this
+# module runs in `make test`'s second pass, in one process
+pytestmark = pytest.mark.serial
 
 
 @schema.parametrize()

@@ -15,7 +15,7 @@ from tests.conftest import ON_POSTGRES, PG_URL, pg_recreate
 
 def _fresh_url(tmp_path: Path) -> str:
     if ON_POSTGRES:
-        url = PG_URL.rsplit("/", 1)[0] + "/readygrid_migration_test"
+        url = f"{PG_URL}_migrations"  # beside this worker's test database
         pg_recreate(url)
         return url
     return f"sqlite:///{tmp_path / 'migrate.sqlite'}"
