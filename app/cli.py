@@ -206,8 +206,10 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, url: str,
 
     options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers,
                                "threads": threads, "accesslog": "-",
-                               # approving a district plan renders four ~60-page PDFs
-                               "timeout": 180}
+                               # a district plan's draft (~60 pages) renders live on
+                               # download in ~10 s, more on a busy host; approved versions
+                               # render in the scheduler's job, not in a request
+                               "timeout": 120}
     embedded, note = serve_scheduler(url, scheduler)
     if embedded is not None:
         options.update(post_fork=embedded.post_fork, worker_exit=embedded.worker_exit)

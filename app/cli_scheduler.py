@@ -31,13 +31,16 @@ from app.cli import command_errors, out
 from app.clock import district_today
 from app.db import make_engine
 
-ADVISORY_KEY = 0x52475343  # "RGSC": ReadyGrid scheduler
+ADVISORY_KEY = 0x52475343  # "RGSC": ReadyGrid scheduler; paired with the database's name
+# hash, since advisory locks belong to the whole server: a training database next to the
+# production one on the same PostgreSQL has a scheduler of its own
 DAILY_GRACE = timedelta(days=1)  # a daily check missed by less than a day still runs, once
 REMINDER_GRACE = timedelta(days=7)
 DAILY_JOBS = {"check_stock": (6, 0), "check_qualifications": (6, 10),  # local time
               "check_drills": (6, 20), "check_actions": (6, 30), "check_plans": (6, 40)}
 HOURLY_JOBS = {"check_drill_reminders": 5}  # minute past each hour: 1-day reminders on time
 HOURLY_GRACE = timedelta(hours=1)
+MINUTELY_JOBS = ("render_plan_documents",)
 WAKEUP_SECONDS = 30  # look at the store again, for reminders added by another process
 
 
@@ -53,7 +56,8 @@ class SchedulerLock:
         if self.url.get_backend_name() == "postgresql":
             engine = create_engine(self.url, poolclass=NullPool)
             conn = engine.connect()
-            got = bool(conn.execute(select(func.pg_try_advisory_lock(ADVISORY_KEY))).scalar())
+            got = bool(conn.execute(select(func.pg_try_advisory_lock(
+                ADVISORY_KEY, func.hashtext(func.current_database())))).scalar())
             conn.commit()  # the lock is the session's, not the transaction's
             if got:
                 self._conn = conn
@@ -79,7 +83,8 @@ class SchedulerLock:
 
     def release(self) -> None:
         if self._conn is not None:
-            self._conn.execute(select(func.pg_advisory_unlock(ADVISORY_KEY)))
+            self._conn.execute(select(func.pg_advisory_unlock(
+                ADVISORY_KEY, func.hashtext(func.current_database()))))
             self._conn.close()
             self._conn = None
         if self._file is not None:
@@ -126,6 +131,9 @@ def register_daily_jobs(scheduler: BackgroundScheduler) -> None:
         scheduler.add_job(f"app.jobs:{name}", "cron", minute=minute, id=name, name=name,
                           replace_existing=True,
                           misfire_grace_time=int(HOURLY_GRACE.total_seconds()))
+    for name in MINUTELY_JOBS:  # work queued by the app (approved plans' PDFs)
+        scheduler.add_job(f"app.jobs:{name}", "interval", minutes=1, id=name, name=name,
+                          replace_existing=True, misfire_grace_time=60)
 
 
 class ServeScheduler:
@@ -266,7 +274,7 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("run")
-@click.argument("name", type=click.Choice(sorted([*DAILY_JOBS, *HOURLY_JOBS])))
+@click.argument("name", type=click.Choice(sorted([*DAILY_JOBS, *HOURLY_JOBS, *MINUTELY_JOBS])))
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Check as of this date.")
 @click.option("--at", "at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
               help="Check as of this local time (drill reminders; the date for the others).")
@@ -276,6 +284,10 @@ def jobs_run(name: str, today: datetime | None, at: datetime | None) -> None:
     """Run one check now, in this process; prints how many notifications it wrote."""
     from app import jobs
     url = _loaded_url()
+    if name in jobs.MINUTELY:
+        done = jobs.MINUTELY[name](url=url)
+        out.print(f"{name}: {done} done", highlight=False)
+        return
     if name in jobs.HOURLY:
         if at is None and today is not None:  # that day at this time of day
             at = datetime.combine(today.date(), datetime.now().time())

@@ -136,7 +136,28 @@ def check_plans(today: date | None = None, *, url: str | None = None) -> list[in
     return _deliver(url, "check_plans", ids)
 
 
+def render_plan_documents(*, url: str | None = None, limit: int = 20) -> int:
+    """Every minute: render the PDFs of plan versions approved since (each stored once, a
+    version per transaction, so a long run keeps what it finished). Returns how many."""
+    from app.models import PlanVersion
+    from app.services import plans
+
+    with _unit_of_work(url) as session:
+        pending = plans.versions_missing_documents(session)[:limit]
+    rendered = 0
+    for version_id in pending:
+        with _unit_of_work(url) as session:
+            found = session.get(PlanVersion, version_id)
+            for lang, edition in plans.missing_documents(found) if found else []:
+                plans.store_document(session, found, lang, edition)
+                rendered += 1
+    if rendered:
+        log.info("render_plan_documents: %d PDF(s) of %d version(s)", rendered, len(pending))
+    return rendered
+
+
 DAILY = {"check_stock": check_stock, "check_qualifications": check_qualifications,
          "check_drills": check_drills, "check_actions": check_actions,
          "check_plans": check_plans}
 HOURLY = {"check_drill_reminders": check_drill_reminders}
+MINUTELY = {"render_plan_documents": render_plan_documents}

@@ -79,7 +79,12 @@ def _version_dict(code: str, v: PlanVersion) -> dict[str, Any]:
                        "pages": d.pages, "size": len(d.pdf),
                        "url": url_for("plans.version_pdf", code=code, number=v.number,
                                       lang=d.lang, edition=d.edition.value)}
-                      for d in v.documents if plans.may_read(d.edition)]}
+                      for d in v.documents if plans.may_read(d.edition)],
+        "documents_pending": [{"lang": lang, "edition": edition.value,
+                               "url": url_for("plans.version_pdf", code=code, number=v.number,
+                                              lang=lang, edition=edition.value)}
+                              for lang, edition in plans.missing_documents(v)
+                              if plans.may_read(edition)]}
 
 
 def _one(code: str) -> dict[str, Any]:

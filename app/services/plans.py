@@ -1,10 +1,11 @@
 """Contingency plans and their versions: draft → submitted → approved → superseded.
 
 A draft is rendered from live data whenever it is downloaded. Submitting freezes the data
-into the version's snapshot (what the approver reviews). Approving stores the snapshot's
-SHA-256 and renders the PDFs (Chinese and English, public and restricted editions), each
-with its own hash; from then on the version never changes, except that its filing with the
-parent area is recorded and a later approval supersedes it.
+into the version's snapshot (what the approver reviews) with its SHA-256. Approval is quick;
+the PDFs (Chinese and English, public and restricted editions) are rendered from the snapshot
+afterwards, by a job or at their first download, and stored with their own hashes; from then
+on the version never changes, except that its filing with the parent area is recorded and a
+later approval supersedes it.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from app.i18n import _
 from app.models import Area, ContingencyPlan, PlanDocument, PlanVersion
 from app.models.enums import AreaLevel, Edition, Hazard, Role, VersionStatus
 from app.services.access import require_writer
+from app.services.fields import optional_date_field
 from app.services.lookup import actor, ensure_in_scope, reject_unknown, scoped_by_code
 
 LANGS = ("zh", "en")
@@ -118,13 +120,7 @@ def save_plan(session: Session, data: dict[str, Any], code: str | None = None
                                        field="scenario_days")
             plan.scenario_days = data["scenario_days"]
         if "review_due" in data:
-            raw = data["review_due"]
-            try:
-                plan.review_due = (None if raw in (None, "") else raw if isinstance(raw, date)
-                                   else date.fromisoformat(str(raw)))
-            except ValueError:
-                raise ValidationFailed(_("'%(value)s' is not a date (YYYY-MM-DD).", value=raw),
-                                       field="review_due") from None
+            plan.review_due = optional_date_field(data["review_due"], "review_due")
         session.flush()
         return plan
 
@@ -244,9 +240,13 @@ def working_days_after(start: date, days: int) -> date:
 
 
 def approve(session: Session, code: str, number: int, comment: str = "") -> PlanVersion:
-    """Approve a submitted version: render and store its PDFs, supersede the old one."""
-    from app.services import plan_pdf
+    """Approve a submitted version and supersede the old one.
 
+    Its four PDFs (zh/en × public/restricted) are rendered from the frozen snapshot after the
+    commit, not in the approver's request (a district plan takes ~40 s): by the scheduler's
+    `render_plan_documents` job within a minute, or at the first download of each, whichever
+    comes first. Either way each is rendered once and then served byte for byte.
+    """
     with unit_of_work(session):
         found = version(session, code, number)
         _check_approver(found)
@@ -266,16 +266,54 @@ def approve(session: Session, code: str, number: int, comment: str = "") -> Plan
         found.review_comment = comment.strip()
         found.issued_on = today
         found.filing_due = working_days_after(today, FILING_WORKING_DAYS)
-        for lang in LANGS:
-            for edition in Edition:
-                pdf, pages = plan_pdf.render(found.snapshot, lang=lang, edition=edition,
-                                             status=VersionStatus.APPROVED.value)
-                found.documents.append(PlanDocument(lang=lang, edition=edition, pdf=pdf,
-                                                    sha256=sha256(pdf), pages=pages))
         found.plan.needs_revision = False
         found.plan.revision_reasons = []
         session.flush()
         return found
+
+
+DOCUMENT_KINDS = tuple((lang, edition) for lang in LANGS for edition in Edition)
+
+
+def missing_documents(found: PlanVersion) -> list[tuple[str, Edition]]:
+    """The (language, edition) PDFs an approved or superseded version has not stored yet."""
+    if found.status not in (VersionStatus.APPROVED, VersionStatus.SUPERSEDED):
+        return []
+    have = {(d.lang, d.edition) for d in found.documents}
+    return [kind for kind in DOCUMENT_KINDS if kind not in have]
+
+
+def versions_missing_documents(session: Session) -> list[int]:
+    """Ids of approved or superseded versions with fewer than all four PDFs stored."""
+    stored = (select(PlanDocument.version_id, func.count().label("n"))
+              .group_by(PlanDocument.version_id).subquery())
+    return list(session.scalars(
+        select(PlanVersion.id).outerjoin(stored, stored.c.version_id == PlanVersion.id)
+        .where(PlanVersion.status.in_([VersionStatus.APPROVED, VersionStatus.SUPERSEDED]),
+               func.coalesce(stored.c.n, 0) < len(DOCUMENT_KINDS))
+        .order_by(PlanVersion.id)))
+
+
+def store_document(session: Session, found: PlanVersion, lang: str,
+                   edition: Edition) -> PlanDocument:
+    """Render one PDF of an approved version from its snapshot and store it, in a savepoint:
+    when another process stored the same one first, that one is kept and returned."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.services import plan_pdf
+
+    pdf, pages = plan_pdf.render(found.snapshot or {}, lang=lang, edition=edition,
+                                 status=VersionStatus.APPROVED.value)
+    doc = PlanDocument(version_id=found.id, lang=lang, edition=edition, pdf=pdf,
+                       sha256=sha256(pdf), pages=pages)
+    try:
+        with session.begin_nested():
+            session.add(doc)
+    except IntegrityError:
+        session.expire(found, ["documents"])
+        return next(d for d in found.documents if d.lang == lang and d.edition is edition)
+    session.expire(found, ["documents"])
+    return doc
 
 
 def record_filing(session: Session, code: str, number: int, filed_on: date | None = None
@@ -333,8 +371,10 @@ def document(session: Session, code: str, *, number: int | None = None, lang: st
     if found is not None and found.status in (VersionStatus.APPROVED, VersionStatus.SUPERSEDED):
         stored = next((d for d in found.documents
                        if d.lang == lang and d.edition is edition), None)
-        if stored is not None:
-            return stored.pdf, found
+        if stored is None:  # approved moments ago: render it now, once, for everyone
+            with unit_of_work(session):
+                stored = store_document(session, found, lang, edition)
+        return stored.pdf, found
     if found is not None and found.snapshot is not None:
         return plan_pdf.render(found.snapshot, lang=lang, edition=edition,
                                status=found.status.value)[0], found

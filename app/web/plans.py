@@ -295,7 +295,8 @@ def _review(code: str, run: Callable[[str], Any], done: str) -> Response:
 @bp.post("/plans/<code>/versions/<int:number>/approve")
 def approve(code: str, number: int) -> Response:
     return _review(code, lambda comment: plan_svc.approve(db.session(), code, number, comment),
-                   _("Version %(n)s of %(code)s is approved and issued; its PDFs are stored.",
+                   _("Version %(n)s of %(code)s is approved and issued. Its PDFs are "
+                     "rendered and stored within a minute; a download renders one at once.",
                      n=number, code=code))
 
 

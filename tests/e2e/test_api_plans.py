@@ -83,7 +83,7 @@ def test_list_read_create_and_change_plans(call: Any) -> None:
     problem(call("staff", "get", "/plans?level=grid"), 422, "level")
 
 
-def test_versions_lifecycle_with_problem_details(call: Any) -> None:
+def test_versions_lifecycle_with_problem_details(call: Any, app: Any) -> None:
     assert call("staff", "get", f"/plans/{PLAN}/versions").json["items"] == []
     number = submitted(call)
     problem(call("staff", "post", f"/plans/{PLAN}/versions"), 409, "version")  # one open
@@ -105,7 +105,17 @@ def test_versions_lifecycle_with_problem_details(call: Any) -> None:
     assert ok.status_code == 200, ok.json
     v = ok.json
     assert v["status"] == "approved" and v["filing"]["due"] and not v["filing"]["overdue"]
-    assert {(d["lang"], d["edition"]) for d in v["documents"]} == {
+    # approval returns at once; the PDFs come from the job, or from the first download
+    assert v["documents"] == [] and {(d["lang"], d["edition"]) for d in
+                                     v["documents_pending"]} == {
+        ("zh", "public"), ("en", "public"), ("zh", "restricted"), ("en", "restricted")}
+    first = call("staff", "get", f"/plans/{PLAN}/versions/{number}.pdf?lang=en")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    from app import jobs
+    assert jobs.render_plan_documents(url=app.config["DATABASE_URL"]) == 3
+    v = call("official", "get", f"/plans/{PLAN}/versions").json["items"][0]
+    assert v["documents_pending"] == [] and {(d["lang"], d["edition"]) for d in
+                                             v["documents"]} == {
         ("zh", "public"), ("en", "public"), ("zh", "restricted"), ("en", "restricted")}
     staff_view = call("staff", "get", f"/plans/{PLAN}/versions").json["items"][0]
     assert {d["edition"] for d in staff_view["documents"]} == {"public"}
@@ -121,7 +131,7 @@ def test_versions_lifecycle_with_problem_details(call: Any) -> None:
     doc = next(d for d in v["documents"] if d["lang"] == "en" and d["edition"] == "public")
     resp = call("staff", "get", f"/plans/{PLAN}/versions/{number}.pdf?lang=en")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
-    assert resp.data.startswith(b"%PDF") and len(resp.data) == doc["size"]
+    assert resp.data == first.data and len(resp.data) == doc["size"]
     import hashlib
     assert hashlib.sha256(resp.data).hexdigest() == doc["sha256"]
     assert f'filename="{PLAN}_v{number}_en.pdf"' in resp.headers["Content-Disposition"]

@@ -116,12 +116,22 @@ def test_a_stock_receipt_changes_the_next_build_not_the_frozen_one(ctx: Any,
     assert f"{old['stock']:,}" in _text(pdf) and f"{new['stock']:,}" not in _text(pdf)
 
 
-def test_approval_stores_four_documents_without_the_draft_mark(ctx: Any, demo: Any) -> None:
+def test_approval_stores_four_documents_without_the_draft_mark(ctx: Any, demo: Any,
+                                                                database_url: str) -> None:
+    """Approval returns at once; the job renders the four PDFs after the commit."""
+    from app import jobs
+
     draft = plans.new_draft(ctx, PLAN)
     plans.submit(ctx, PLAN, draft.number)
     version = plans.approve(ctx, PLAN, draft.number)
     ctx.commit()
-    assert version.status is VersionStatus.APPROVED
+    assert version.status is VersionStatus.APPROVED and version.documents == []
+    assert plans.versions_missing_documents(ctx) == [version.id]
+    assert jobs.render_plan_documents(url=database_url) == 4
+    assert jobs.render_plan_documents(url=database_url) == 0  # each rendered once
+    ctx.expire_all()
+    assert plans.versions_missing_documents(ctx) == []
+    version = ctx.get(PlanVersion, version.id)
     assert {(d.lang, d.edition) for d in version.documents} == {
         (lang, ed) for lang in ("zh", "en") for ed in Edition}
     zh = _text(next(d.pdf for d in version.documents
@@ -239,3 +249,43 @@ def test_pages_render_to_non_trivial_images(ctx: Any, demo: Any, tmp_path: Path)
             assert high - low > 150  # ink on paper, not a blank page
             dark = sum(grey.histogram()[:128])
             assert dark > 500  # text was drawn, not just the frame
+
+
+def test_a_download_before_the_job_renders_and_stores_that_pdf_once(ctx: Any, demo: Any,
+                                                                    database_url: str) -> None:
+    from app import jobs
+
+    draft = plans.new_draft(ctx, PLAN)
+    plans.submit(ctx, PLAN, draft.number)
+    version = plans.approve(ctx, PLAN, draft.number)
+    ctx.commit()
+    first, _ = plans.document(ctx, PLAN, lang="en")  # the approved version, just approved
+    assert "Approved" in _text(first)
+    ctx.expire_all()
+    version = ctx.get(PlanVersion, version.id)
+    assert [(d.lang, d.edition) for d in version.documents] == [("en", Edition.PUBLIC)]
+    assert version.documents[0].pdf == first
+    assert jobs.render_plan_documents(url=database_url) == 3  # the other three
+    again, _ = plans.document(ctx, PLAN, lang="en")
+    assert again == first  # stored once, then served byte for byte
+
+
+def test_two_processes_storing_the_same_pdf_keep_the_first(ctx: Any, demo: Any,
+                                                            app: Any) -> None:
+    """The job and a download racing for one PDF: the unique key keeps one, and the loser is
+    handed the winner's bytes."""
+    from sqlalchemy.orm import Session
+
+    draft = plans.new_draft(ctx, PLAN)
+    plans.submit(ctx, PLAN, draft.number)
+    version = plans.approve(ctx, PLAN, draft.number)
+    ctx.commit()
+    assert version.documents == []
+    with Session(app.extensions["readygrid.engine"], expire_on_commit=False) as rival:
+        theirs = plans.store_document(rival, rival.get(PlanVersion, version.id), "zh",
+                                      Edition.PUBLIC)
+        rival.commit()
+    mine = plans.store_document(ctx, version, "zh", Edition.PUBLIC)  # loses the race
+    ctx.commit()
+    assert mine.id == theirs.id and mine.pdf == theirs.pdf
+    assert len(ctx.get(PlanVersion, version.id).documents) == 1

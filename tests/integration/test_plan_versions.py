@@ -64,6 +64,9 @@ def test_approval_is_by_someone_responsible_for_the_parent_area(ctx: Any, demo: 
         approved = plans.approve(ctx, PLAN, number, "同意")
         assert approved.status is VersionStatus.APPROVED and approved.issued_on
         assert approved.filing_due == plans.working_days_after(approved.issued_on, 20)
+        assert plans.missing_documents(approved) == list(plans.DOCUMENT_KINDS)  # not yet
+        for lang, edition in plans.missing_documents(approved):
+            plans.store_document(ctx, approved, lang, edition)
         kinds = {(d.lang, d.edition) for d in approved.documents}
         assert kinds == {(lang, e) for lang in ("zh", "en") for e in Edition}
         for doc in approved.documents:

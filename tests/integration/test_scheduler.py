@@ -7,9 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from app import db
+from app.cli_db import recreate_postgres_database
 from app.cli_scheduler import (
     SchedulerLock,
     ServeScheduler,
@@ -19,6 +22,7 @@ from app.cli_scheduler import (
     stop_scheduler,
 )
 from app.models import Notification
+from tests.conftest import ON_POSTGRES
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 8.0) -> bool:
@@ -66,10 +70,12 @@ def test_registering_the_daily_jobs_again_replaces_them(database_url: str) -> No
         register_daily_jobs(scheduler)
         jobs = {j.id: j for j in scheduler.get_jobs()}
         assert sorted(jobs) == ["check_actions", "check_drill_reminders", "check_drills",
-                                "check_plans", "check_qualifications", "check_stock"]
+                                "check_plans", "check_qualifications", "check_stock",
+                                "render_plan_documents"]
         assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
         assert all(j.misfire_grace_time == 86400 for k, j in jobs.items()
-                   if k != "check_drill_reminders")
+                   if k not in ("check_drill_reminders", "render_plan_documents"))
+        assert "interval[0:01:00]" in str(jobs["render_plan_documents"].trigger)
         hourly = jobs["check_drill_reminders"]
         assert hourly.misfire_grace_time == 3600 and "minute='5'" in str(hourly.trigger)
     finally:
@@ -85,6 +91,23 @@ def test_two_scheduler_locks_cannot_both_be_held(database_url: str) -> None:
         first.release()
     assert second.acquire()
     second.release()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite's lock is a file beside the database")
+def test_each_database_on_one_server_has_its_own_scheduler_lock(database_url: str) -> None:
+    """Advisory locks belong to the server: a training database beside production must not
+    keep production's scheduler from starting."""
+    other = make_url(database_url).set(database=f"{make_url(database_url).database}_other")
+    recreate_postgres_database(other.render_as_string(hide_password=False))
+    mine, theirs = SchedulerLock(database_url), SchedulerLock(
+        other.render_as_string(hide_password=False))
+    assert theirs.acquire()
+    try:
+        assert mine.acquire()  # another database's scheduler does not block this one
+        assert not SchedulerLock(database_url).acquire()  # but a second one here is
+        mine.release()
+    finally:
+        theirs.release()
 
 
 def test_a_second_scheduler_command_says_another_is_active(app: Any, database_url: str) -> None:

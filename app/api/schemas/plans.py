@@ -90,6 +90,12 @@ class DocumentOut(Schema):
     url = fields.String(metadata={"description": "where to download it"})
 
 
+class PendingDocumentOut(Schema):
+    lang = fields.String()
+    edition = fields.String(validate=one_of(Edition))
+    url = fields.String(metadata={"description": "where to download it"})
+
+
 class VersionOut(Schema):
     plan = fields.String()
     number = Int()
@@ -106,6 +112,9 @@ class VersionOut(Schema):
     issued_on = fields.Date(allow_none=True)
     filing = fields.Nested(FilingOut, allow_none=True)
     documents = fields.List(fields.Nested(DocumentOut))
+    documents_pending = fields.List(fields.Nested(PendingDocumentOut), metadata={
+        "description": "PDFs of a just-approved version not rendered yet: the scheduler "
+                       "renders them within a minute, or a download renders that one now"})
 
 
 class VersionList(Schema):
