@@ -16,7 +16,14 @@ from app.models import Area, ContingencyPlan, CorrectiveAction, Drill
 from app.models.enums import OPEN_ACTIONS, ActionStatus, Poete
 from app.services import drills
 from app.services.access import require_writer
-from app.services.lookup import actor, ensure_in_scope, reject_unknown, scoped_by_code
+from app.services.fields import date_field, enum_field
+from app.services.lookup import (
+    actor,
+    ensure_in_scope,
+    next_codes,
+    reject_unknown,
+    scoped_by_code,
+)
 
 FIELDS = {"drill", "area", "title", "element", "capability", "owner", "start_on", "due_on",
           "status", "closing_note", "flags_plan"}
@@ -26,23 +33,6 @@ TRANSITIONS = {
     ActionStatus.DONE: {ActionStatus.IN_PROGRESS},  # reopened when the fix did not hold
     ActionStatus.CANCELLED: {ActionStatus.OPEN},
 }
-
-
-def _date(raw: Any, field: str) -> date:
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise ValidationFailed(_("'%(value)s' is not a date (YYYY-MM-DD).", value=raw),
-                               field=field) from None
-
-
-def _next_code(session: Session, year: int) -> str:
-    prefix = f"CA-{year}-"
-    have = session.scalars(select(CorrectiveAction.code)
-                           .where(CorrectiveAction.code.startswith(prefix))).all()
-    return f"{prefix}{max((int(c.rsplit('-', 1)[1]) for c in have), default=0) + 1:03d}"
 
 
 def create(session: Session, data: dict[str, Any], today: date | None = None) -> str:
@@ -64,9 +54,10 @@ def create(session: Session, data: dict[str, Any], today: date | None = None) ->
             raise ValidationFailed(_("Name the drill or the area the action belongs to."),
                                    field="area")
         action = CorrectiveAction(
-            code=_next_code(session, today.year), drill_id=drill.id if drill else None,
+            code=next_codes(session, CorrectiveAction.code, f"CA-{today.year}-")[0],
+            drill_id=drill.id if drill else None,
             area_id=area.id, status=ActionStatus.OPEN,
-            start_on=_date(data.get("start_on") or today, "start_on"))
+            start_on=date_field(data.get("start_on") or today, "start_on"))
         _assign(action, data)
         session.add(action)
         session.flush()
@@ -83,14 +74,11 @@ def _assign(action: CorrectiveAction, data: dict[str, Any]) -> None:
                 raise ValidationFailed(_("This field is required."), field=key)
             setattr(action, key, value)
     if "element" in data:
-        try:
-            action.element = Poete.parse(str(data["element"]))  # type: ignore[assignment]
-        except ValueError as exc:
-            raise ValidationFailed(str(exc), field="element") from None
+        action.element = enum_field(Poete, data["element"], "element")
     if "start_on" in data and data["start_on"]:
-        action.start_on = _date(data["start_on"], "start_on")
+        action.start_on = date_field(data["start_on"], "start_on")
     if "due_on" in data:
-        action.due_on = _date(data["due_on"], "due_on")
+        action.due_on = date_field(data["due_on"], "due_on")
     if action.due_on < action.start_on:
         raise ValidationFailed(_("The due date is on or after the start date."), field="due_on")
     if "flags_plan" in data:

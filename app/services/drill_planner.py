@@ -37,6 +37,7 @@ from app.models.enums import (
 )
 from app.services import drills
 from app.services.access import require_writer
+from app.services.fields import enum_field
 from app.services.lookup import actor, scoped_by_code
 from drills import timetable
 from drills.validate import violations
@@ -366,9 +367,9 @@ def create_drills(session: Session, table: timetable.Timetable | Sequence[Any], 
                                  "already planned (%(n)s problem(s), first: %(first)s). "
                                  "Preview again.", n=len(broken), first=broken[0]),
                                field="schedule")
-    kind = drills._enum(ExerciseType, exercise_type, "exercise_type")
-    shape = drills._enum(DrillForm, form, "form")
-    danger = drills._enum(Hazard, hazard, "hazard")
+    kind = enum_field(ExerciseType, exercise_type, "exercise_type")
+    shape = enum_field(DrillForm, form, "form")
+    danger = enum_field(Hazard, hazard, "hazard")
     drills._check_fit({"exercise_type": kind, "form": shape})
     if not 1 <= int(duration_minutes) <= 24 * 60:
         raise ValidationFailed(_("Between 1 and 1440 minutes."), field="duration_minutes")
@@ -383,7 +384,7 @@ def create_drills(session: Session, table: timetable.Timetable | Sequence[Any], 
             select(Team).where(Team.code.in_({r.team for r in rows})))}
         codes: list[str] = []
         for year in sorted({r.date[:4] for r in rows}):
-            codes += drills._next_codes(session, int(year),
+            codes += drills.next_drill_codes(session, int(year),
                                         sum(r.date.startswith(year) for r in rows))
         for code, row in zip(codes, rows, strict=True):
             place = places.get(row.community)

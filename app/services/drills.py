@@ -28,14 +28,15 @@ from app.models.enums import (
     DrillUnit,
     ExerciseType,
     Hazard,
-    Labelled,
     SourceStatus,
 )
 from app.services.access import require_writer
+from app.services.fields import enum_field, optional_enum_field
 from app.services.lookup import (
     actor,
     by_code,
     ensure_in_scope,
+    next_codes,
     reject_unknown,
     scoped_by_code,
 )
@@ -65,15 +66,6 @@ def seed_requirements(session: Session) -> int:
         added += 1
     session.flush()
     return added
-
-
-def _enum(cls: type[Labelled], raw: Any, field: str, *, optional: bool = False) -> Any:
-    if raw in (None, "") and optional:
-        return None
-    try:
-        return cls.parse(str(raw))
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), field=field) from None
 
 
 @dataclass(frozen=True)
@@ -114,11 +106,8 @@ def occurrences(rule: str, first: datetime) -> Occurrences:
     return Occurrences([s.replace(tzinfo=tz).astimezone(UTC) for s in starts], text)
 
 
-def _next_codes(session: Session, year: int, n: int) -> list[str]:
-    prefix = f"DRL-{year}-"
-    have = session.scalars(select(Drill.code).where(Drill.code.startswith(prefix))).all()
-    start = max((int(c.rsplit("-", 1)[1]) for c in have), default=0)
-    return [f"{prefix}{start + i + 1:03d}" for i in range(n)]
+def next_drill_codes(session: Session, year: int, n: int) -> list[str]:
+    return next_codes(session, Drill.code, f"DRL-{year}-", n)
 
 
 FIELDS = {"title", "exercise_type", "form", "scope", "unit", "hazard", "area", "plan",
@@ -137,9 +126,9 @@ def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[
     for key, cls in (("exercise_type", ExerciseType), ("form", DrillForm),
                      ("scope", DrillScope), ("hazard", Hazard)):
         if key in data:
-            out[key] = _enum(cls, data[key], key)
+            out[key] = enum_field(cls, data[key], key)
     if "unit" in data:
-        out["unit"] = _enum(DrillUnit, data["unit"], "unit", optional=True)
+        out["unit"] = optional_enum_field(DrillUnit, data["unit"], "unit")
     if "area" in data:
         out["area_id"] = scoped_by_code(session, Area, data["area"], "area").id
     if "plan" in data:
@@ -220,7 +209,7 @@ def create(session: Session, data: dict[str, Any]) -> list[str]:
         series = occurrences(values.get("rrule", ""), values["starts_at"])
         _check_fit(values)
         span = values["ends_at"] - values["starts_at"]
-        codes = _next_codes(session, local_date(series.starts[0]).year, len(series.starts))
+        codes = next_drill_codes(session, local_date(series.starts[0]).year, len(series.starts))
         first: Drill | None = None
         for code, start in zip(codes, series.starts, strict=True):
             drill = Drill(**{**values, "code": code, "starts_at": start, "ends_at": start + span,
@@ -282,7 +271,7 @@ def update(session: Session, code: str, data: dict[str, Any]) -> Drill:
 def set_status(session: Session, code: str, status: str) -> Drill:
     """Confirm or cancel a planned drill (done comes from recording it)."""
     require_writer("drills")
-    new = _enum(DrillStatus, status, "status")
+    new = enum_field(DrillStatus, status, "status")
     with unit_of_work(session):
         drill = load(session, code)
         allowed = {DrillStatus.PLANNED: {DrillStatus.CONFIRMED, DrillStatus.CANCELLED},

@@ -27,8 +27,9 @@ from app.models.enums import (
 )
 from app.models.incidents import IncidentEvent
 from app.services.access import require_writer
+from app.services.fields import enum_field
 from app.services.levels import district_of, get_level, teams_mobilised
-from app.services.lookup import actor, ensure_in_scope, scoped_by_code
+from app.services.lookup import actor, ensure_in_scope, next_codes, scoped_by_code
 
 
 @cache
@@ -71,14 +72,6 @@ def _people(area: Area, hazard: Hazard, given: AreaInput) -> dict[str, int]:
             "need_access": need_access}
 
 
-def _next_code(session: Session, started: datetime) -> str:
-    prefix = f"INC-{started:%Y%m%d}-"
-    taken = session.scalars(select(Incident.code).where(Incident.code.startswith(prefix)))
-    last = max((int(c.rsplit("-", 1)[1]) for c in taken if c.rsplit("-", 1)[1].isdigit()),
-               default=0)
-    return f"{prefix}{last + 1:03d}"
-
-
 CODE_ATTEMPTS = 40  # a storm of simultaneous declarations may lose the race many times
 
 
@@ -87,7 +80,7 @@ def _insert_with_code(session: Session, incident: Incident, started: datetime) -
     same last code; the loser of the unique constraint takes the next one (in a savepoint, so
     the rest of its transaction stands) instead of failing."""
     for attempt in range(CODE_ATTEMPTS):
-        incident.code = _next_code(session, started)
+        incident.code = next_codes(session, Incident.code, f"INC-{started:%Y%m%d}-")[0]
         try:
             with session.begin_nested():
                 session.add(incident)
@@ -110,7 +103,7 @@ def declare(session: Session, *, title: str, hazard: str, level: int, areas: lis
     declared by community staff. A draft (an imported CAP alert, `reference` naming it)
     mobilises nothing until `declare_draft`."""
     require_writer("exercises" if exercise else "incidents")
-    hazard_value = _hazard(hazard)
+    hazard_value = enum_field(Hazard, hazard, "hazard")
     _check_level(level)
     if not areas:
         raise ValidationFailed(_("Name at least one affected area."), field="areas")
@@ -162,13 +155,6 @@ def declare_draft(session: Session, code: str, level: int | None = None) -> None
         incident.declared_by = actor().label
         _record(incident, IncidentEventKind.DECLARED)
         _mobilise(session, incident)
-
-
-def _hazard(raw: str) -> Hazard:
-    try:
-        return Hazard.parse(raw)  # type: ignore[return-value]
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), field="hazard") from None
 
 
 def _check_level(level: int) -> None:

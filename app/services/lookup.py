@@ -24,6 +24,15 @@ def _noun(model: type) -> str:
     return words.get(noun, noun)
 
 
+def next_codes(session: Session, column: Any, prefix: str, n: int = 1) -> list[str]:
+    """The next n codes after the highest taken one with this prefix: `DRL-2027-` gives
+    DRL-2027-015, -016, … (three digits at least; codes not ending in a number are skipped)."""
+    taken = session.scalars(select(column).where(column.startswith(prefix)))
+    last = max((int(tail) for code in taken if (tail := code[len(prefix):]).isdigit()),
+               default=0)
+    return [f"{prefix}{last + i:03d}" for i in range(1, n + 1)]
+
+
 def by_code(session: Session, model: type[T], code: str, field: str | None = None) -> T:
     """Load a record by code or raise NotFound naming the field."""
     obj = session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
