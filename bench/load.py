@@ -1,6 +1,8 @@
 """Load bench: the app under gunicorn on PostgreSQL with the full demo, 50 concurrent users.
 
-    python -m bench.load [--users 50] [--think 1.0] [--seconds 30] [--workers 4] [--threads 4]
+    python -m bench.load [--users 50] [--think 7] [--seconds 60] [--steps 100,200,350]
+                         [--workers 4] [--threads 4]
+    python -m bench.load --think 1     # the stress run: 7x the rate of TPC-W's users
     python -m bench.load --think 0     # saturation: every user fires again at once
     make load
 
@@ -11,15 +13,19 @@
    its own web session (signed in through the login form) and its own API token, running a
    mix of dashboard page, stock reads, plan reads, stock writes and GET /healthz.
    Users think between requests, as people at a screen pause between clicks: each pause is
-   drawn from an exponential distribution with mean --think seconds (1.0), cut at 10x the
-   mean as TPC-C does. Exponential, not uniform, because independent users' memoryless pauses
-   make the arrivals at the server close to Poisson, with the bursts real traffic has; a
-   uniform pause would space requests out more evenly than people do. --think 0 is the
-   saturation mode: each user fires its next request the moment the previous one returns.
-   First 1 user back to back (the baseline: the service time with no contention), then N
-   users; prints the offered load (N / think, what N users would ask for if every answer were
-   instant) and the achieved throughput, throughput and p50/p99 per request class and the
-   ratios, against the floor p99 < 200 ms for every read class at N users.
+   drawn from an exponential distribution with mean --think seconds, cut at 10x the mean.
+   The default is TPC-W's emulated browser (clause 5.3.1.1: negative-exponential, mean 7 s,
+   cut at 70 s), the standard model of a person using a web application. Exponential, not
+   uniform, because independent users' memoryless pauses make the arrivals at the server
+   close to Poisson, with the bursts real traffic has. --think 0 is the saturation mode: each
+   user fires its next request the moment the previous one returns.
+   First 1 user back to back (the baseline: the service time with no contention), then
+   --users users for --seconds; prints the offered load (users / think, what they would ask
+   for if every answer were instant) and the achieved throughput, throughput and p50/p99 per
+   request class and the ratios, against the floor p99 < 200 ms for every read class.
+   Then the capacity steps: --steps users at the same think time, --step-seconds each,
+   printing the read p99s per step and the most users the floor held for (reported, not
+   judged: the floor is judged at --users).
 4. Incident storm: 20 incidents declared at once on 20 different communities, each
    confirming its plan (a plan beaten to its stock by another is made again and confirmed,
    up to 3 times); then `readygrid stock verify` and a check that no lot is oversold.
@@ -55,6 +61,9 @@ ROOT = Path(__file__).resolve().parent.parent
 READYGRID = str(ROOT / ".venv" / "bin" / "readygrid")
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/readygrid_load"
 READ_FLOOR_MS = 200.0
+# TPC-W 1.8, clause 5.3.1.1: an emulated browser's think time is negative-exponential with
+# mean 7 s, cut at 70 s, the standard model of a person at a web application
+TPCW_THINK = 7.0
 MIX = [("dashboard", 15), ("stock_read", 35), ("plan_read", 25), ("stock_write", 15),
        ("healthz", 10)]
 READS = ("dashboard", "stock_read", "plan_read")
@@ -101,6 +110,13 @@ class Client:
             name, _, rest = value.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         return resp.status, payload
+
+    def clone(self) -> Client:
+        """Another user in the same web session and token (a connection of its own): more
+        users than sign-ins, since each sign-in costs an Argon2 hash on the server."""
+        other = Client(self.port)
+        other.cookies, other.token = dict(self.cookies), self.token
+        return other
 
     def sign_in(self, username: str) -> None:
         _, page = self.request("GET", "/login", api=False)
@@ -358,6 +374,33 @@ def report(base: Stats, load: Stats, users: int, think: float = 0.0) -> list[str
     return broken
 
 
+def capacity(clients: list[Client], world: World, steps: list[int], seconds: float,
+             think: float) -> None:
+    """More and more users at the same think time: how many the host serves under the floor.
+    Reported, not judged: the floor is judged at --users."""
+    print(f"\ncapacity: more users, each thinking {think:g} s on average, {seconds:g} s per step")
+    print(f"{'users':>6} {'offered':>8} {'achieved':>9} | " + " ".join(
+        f"{k + ' p99':>15}" for k in READS) + " | under the floor")
+    held, unbroken = 0, True
+    for n in steps:
+        users = [clients[i] if i < len(clients) else clients[i % len(clients)].clone()
+                 for i in range(n)]
+        stats = run_users(users, world, seconds, seed=100 + n, think=think)
+        total = sum(len(v) for k, v in stats.latencies.items() if not k.startswith("_"))
+        p99s = [pct(stats.latencies[k], 99) for k in READS]
+        errors = sum(len(v) for v in stats.errors.values())
+        under = all(p < READ_FLOOR_MS for p in p99s) and not errors
+        if under and unbroken:
+            held = n
+        unbroken = unbroken and under
+        print(f"{n:6d} {n / think:8.1f} {total / seconds:9.1f} | "
+              + " ".join(f"{p:15.1f}" for p in p99s)
+              + f" | {'yes' if under else 'no'}{f' ({errors} errors)' if errors else ''}")
+    print(f"the read floor (p99 < {READ_FLOOR_MS:.0f} ms) held up to {held} users "
+          f"({held / think:.0f} req/s offered)" if held else
+          "the read floor did not hold at any step")
+
+
 def storm(port: int, admin_token: str, areas: list[str], count: int) -> tuple[float, list[str]]:
     """`count` incidents declared and confirmed at once, each on its own community."""
     def one(area: str) -> str:
@@ -398,10 +441,14 @@ def verify_ledger(url: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--think", type=float, default=1.0, metavar="SECONDS",
-                        help="mean pause between a user's requests (exponential); "
-                             "0: saturation, no pause")
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--think", type=float, default=TPCW_THINK, metavar="SECONDS",
+                        help="mean pause between a user's requests (exponential; default "
+                             "TPC-W's 7 s); 0: saturation, no pause")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--steps", default="100,200,350", metavar="N,N,...",
+                        help="after the floor run, these many users at the same think time: "
+                             "how many the host serves under the floor ('' for none)")
+    parser.add_argument("--step-seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--storm", type=int, default=20)
@@ -411,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.think < 0:
         parser.error("--think must be 0 or more")
+    try:
+        steps = [int(n) for n in args.steps.split(",") if n.strip()]
+    except ValueError:
+        parser.error("--steps takes user counts separated by commas, e.g. 100,200,350")
     print(f"host: {os.cpu_count()} CPUs; server: gunicorn {args.workers} workers × "
           f"{args.threads} threads; driver: this process, {args.users} users, think "
           + (f"{args.think:g} s mean (exponential)" if args.think else "0 (saturation)"))
@@ -434,6 +485,8 @@ def main(argv: list[str] | None = None) -> int:
         base = run_users(clients[:1], world, args.seconds / 2, seed=1)
         load = run_users(clients, world, args.seconds, seed=2, think=args.think)
         broken = report(base, load, args.users, args.think)
+        if steps and args.think > 0:
+            capacity(clients, world, steps, args.step_seconds, args.think)
 
         print(f"\nincident storm: {args.storm} incidents declared and confirmed at once")
         seconds, results = storm(port, admin.token, world.communities, args.storm)

@@ -37,7 +37,7 @@ from app.models.enums import Availability, MobilisationScope
 from app.services.levels import district_of
 from app.services.lookup import scoped_by_code
 from app.services.summary import norm_rows, people_of, resolve_norms
-from optimizer.needs import People, needs
+from optimizer.needs import Norm, People, needs
 
 
 @cache
@@ -97,42 +97,71 @@ def readiness(session: Session, area_code: str, *, today: date | None = None,
     depots = session.execute(
         select(Depot.code, Depot.name_zh, Depot.name_en, Depot.lat, Depot.lon, Area.path)
         .join(Area, Area.id == Depot.area_id).where(Area.path.startswith(area.path))).all()
-    norms = norm_rows(session)
+    norms = _NormsByPath(norm_rows(session))
     strength = _team_strength(session, area, units)
-    places: dict[str, int] = defaultdict(int)  # path -> free places in open shelters
+    # one pass over each input, each path counted for the area and the sub-area it lies in
+    held: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    below_n: dict[int, int] = defaultdict(int)
+    places: dict[int, int] = defaultdict(int)  # free places in open shelters
+    for path, per_item in stock.items():
+        for unit_id in _units_of(area, path):
+            for item, counts in per_item.items():
+                total = held[unit_id][item]
+                for i, n in enumerate(counts):
+                    total[i] += n
+    for path, n in below.items():
+        for unit_id in _units_of(area, path):
+            below_n[unit_id] += n
     for s in shelters:
         if s.status != "closed":
-            places[s.path] += max(s.capacity - s.occupancy, 0)
-    rows = [_row(unit, stock, below, places, norms, strength.get(unit.code, {}))
-            for unit in units]
+            for unit_id in _units_of(area, s.path):
+                places[unit_id] += max(s.capacity - s.occupancy, 0)
+    rows = [_row(unit, held[unit.id], below_n[unit.id], places[unit.id],
+                 norms.for_path(unit.path), strength.get(unit.code, {})) for unit in units]
     return {"area": rows[0], "children": rows[1:], "today": today, "parent_id": area.parent_id,
             "shelters": [dict(r._mapping) for r in shelters],
             "depots": [dict(r._mapping) for r in depots], "targets": targets()}
 
 
-def _row(unit: Area, stock: dict[str, dict[str, list[int]]], below: dict[str, int],
-         places: dict[str, int], norms: Any, teams: dict[int, tuple[int, int]]) -> Row:
+def _units_of(area: Area, path: str) -> tuple[int, ...]:
+    """The area (the path lies within it) and the direct sub-area the path lies in, if any."""
+    rest = path[len(area.path):]
+    return (area.id, int(rest.split("/", 1)[0])) if rest else (area.id,)
+
+
+class _NormsByPath:
+    """resolve_norms for many areas: areas whose ancestors carry the same local overrides
+    (usually none) share one answer."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+        self.overridden = {norm.area_id for norm, _ in rows if norm.area_id is not None}
+        self.resolved: dict[tuple[int, ...], list[Norm]] = {}
+
+    def for_path(self, path: str) -> list[Norm]:
+        key = tuple(i for i in (int(x) for x in path.strip("/").split("/"))
+                    if i in self.overridden)
+        if key not in self.resolved:
+            self.resolved[key] = resolve_norms(self.rows, path)
+        return self.resolved[key]
+
+
+def _row(unit: Area, held: dict[str, list[int]], below: int, places: int, norms: list[Norm],
+         teams: dict[int, tuple[int, int]]) -> Row:
     row = Row(unit.code, unit.name_zh, unit.name_en, unit.level.value, unit.lat, unit.lon,
               unit.population, sum(unit.vulnerable.values()), teams_by_level=teams)
-    held: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for path, per_item in stock.items():
-        if path.startswith(unit.path):
-            for item, (available, expiring, expired) in per_item.items():
-                held[item][0] += available
-                held[item][1] += expiring
-                held[item][2] += expired
     planned = _scaled(people_of(unit), targets()["planning_share"]["value"])
-    for need in needs(resolve_norms(norms, unit.path), planned, 1.0).values():
+    for need in needs(norms, planned, 1.0).values():
         if need.per_day:
-            row.days[need.item] = round(held[need.item][0] / need.per_day, 2)
+            row.days[need.item] = round(held.get(need.item, (0,))[0] / need.per_day, 2)
     key = [i for i in targets()["key_items"]["value"] if i in row.days] or list(row.days)
     if key:
         row.worst_item = min(key, key=lambda k: row.days[k] or 0.0)
         row.worst_days = row.days[row.worst_item]
     row.expiring_lots = sum(v[1] for v in held.values())
     row.expired_lots = sum(v[2] for v in held.values())
-    row.below_minimum = sum(n for path, n in below.items() if path.startswith(unit.path))
-    row.shelter_places = sum(n for path, n in places.items() if path.startswith(unit.path))
+    row.below_minimum = below
+    row.shelter_places = places
     row.shelter_share = round(row.shelter_places / unit.population, 3) if unit.population else 0
     row.colour = band(row.worst_days)
     return row
