@@ -26,14 +26,18 @@ out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
-def main() -> None:
-    """Entry point of the console script."""
+def command_line() -> FlaskGroup:
+    """The `readygrid` command group (the app is created when a command needs it)."""
     from app import create_app
 
-    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
-                     add_version_option=False, help="ReadyGrid: emergency resources, drills "
-                     "and plans. 应急资源、演练与预案管理。")
-    cli.main(prog_name="readygrid")
+    return FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
+                      add_version_option=False, help="ReadyGrid: emergency resources, drills "
+                      "and plans. 应急资源、演练与预案管理。")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    command_line().main(prog_name="readygrid")
 
 
 def command_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

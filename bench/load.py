@@ -1,6 +1,6 @@
 """Load bench: the app under gunicorn on PostgreSQL with the full demo, 50 concurrent users.
 
-    python -m bench.load [--users 50] [--think 7] [--seconds 60] [--steps 100,200,350]
+    python -m bench.load [--users 50] [--think 7] [--seconds 180] [--steps 100,150,200]
                          [--workers 4] [--threads 4]
     python -m bench.load --think 1     # the stress run: 7x the rate of TPC-W's users
     python -m bench.load --think 0     # saturation: every user fires again at once
@@ -444,11 +444,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=TPCW_THINK, metavar="SECONDS",
                         help="mean pause between a user's requests (exponential; default "
                              "TPC-W's 7 s); 0: saturation, no pause")
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--steps", default="100,200,350", metavar="N,N,...",
+    # 180 s: at 7 req/s about 1,300 requests, 200 dashboard pages: a p99 needs that many
+    parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--steps", default="100,150,200", metavar="N,N,...",
                         help="after the floor run, these many users at the same think time: "
                              "how many the host serves under the floor ('' for none)")
-    parser.add_argument("--step-seconds", type=float, default=30)
+    parser.add_argument("--step-seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--storm", type=int, default=20)

@@ -12,6 +12,14 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.inprocess import readygrid
+
+
+def no_database(tmp_path: Path) -> dict[str, str]:
+    """Settings whose database cannot be opened: the command must not need one."""
+    return {"READYGRID_DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}",
+            "READYGRID_SECRET_KEY": "test"}
+
 EXAMPLE: dict[str, Any] = {
     "start": "2027-01-01", "end": "2027-12-31", "weekdays": [5, 6], "blackout": ["2027-02-05"],
     "max_per_street_per_day": 1,
@@ -99,9 +107,12 @@ BAD_FILES = [
 
 
 @pytest.mark.parametrize(("data", "message"), BAD_FILES)
-def test_a_bad_file_exits_2_with_one_line_naming_the_field(drills: Any, data: Any,
+def test_a_bad_file_exits_2_with_one_line_naming_the_field(tmp_path: Path, data: Any,
                                                            message: str) -> None:
-    done = drills(data)
+    path = tmp_path / "drills.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    done = readygrid(["drills", "plan", str(path)], no_database(tmp_path), tmp_path)
+    assert not (tmp_path / "no-such-dir").exists()  # nothing touched a database
     assert done.returncode == 2 and done.stdout == ""
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines

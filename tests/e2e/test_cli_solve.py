@@ -11,6 +11,14 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.inprocess import readygrid
+
+
+def no_database(tmp_path: Path) -> dict[str, str]:
+    """Settings whose database cannot be opened: the command must not need one."""
+    return {"READYGRID_DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}",
+            "READYGRID_SECRET_KEY": "test"}
+
 SUPPLIES: dict[str, Any] = {
     "max_distance_km": 30, "items": [{"code": "water", "weight": 1.0}],
     "depots": [{"code": "D1", "lat": 32.04, "lon": 118.78, "stock": {"water": 12000}}],
@@ -155,9 +163,13 @@ BAD_FILES = [
 
 
 @pytest.mark.parametrize(("kind", "scenario", "message"), BAD_FILES)
-def test_a_bad_file_exits_2_with_one_line_naming_the_field(solve: Any, kind: str,
+def test_a_bad_file_exits_2_with_one_line_naming_the_field(tmp_path: Path, kind: str,
                                                            scenario: Any, message: str) -> None:
-    done = solve(kind, scenario)
+    path = tmp_path / f"{kind}.json"
+    path.write_text(scenario if isinstance(scenario, str) else json.dumps(scenario),
+                    encoding="utf-8")
+    done = readygrid(["solve", kind, str(path)], no_database(tmp_path), tmp_path)
+    assert not (tmp_path / "no-such-dir").exists()  # nothing touched a database
     assert done.returncode == 2 and done.stdout == ""
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
