@@ -489,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
         if steps and args.think > 0:
             capacity(clients, world, steps, args.step_seconds, args.think)
 
+        if args.storm <= 0:
+            return _finish(broken, args.url)
         print(f"\nincident storm: {args.storm} incidents declared and confirmed at once")
         seconds, results = storm(port, admin.token, world.communities, args.storm)
         failed = [r for r in results if r.startswith("FAILED")]
@@ -506,8 +508,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return _finish(broken, args.url)
+
+
+def _finish(broken: list[str], url: str) -> int:
     print("ledger verification:")
-    broken += verify_ledger(args.url)
+    broken += verify_ledger(url)
     if broken:
         print("\nFAILED: " + "; ".join(broken))
         return 1

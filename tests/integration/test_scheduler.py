@@ -229,14 +229,19 @@ def test_serve_runs_the_scheduler_in_the_worker_that_takes_the_lock(database_url
 
 def test_the_serve_command_hands_gunicorn_the_hooks_only_when_the_scheduler_runs_here(
         app: Any, monkeypatch: Any) -> None:
+    import gc
+
     from gunicorn.app.base import BaseApplication
 
     seen: list[Any] = []
     monkeypatch.setattr(BaseApplication, "run", lambda self: seen.append(self.cfg))
+    frozen: list[bool] = []  # the objects loaded before the fork leave the collector
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
     runner = app.test_cli_runner()
 
     result = runner.invoke(args=["serve", "--no-scheduler", "--port", "5999"])
     assert result.exit_code == 0, result.output
+    assert frozen == [True]
     assert "scheduler off" in result.output
     assert seen[-1].settings["bind"].value == ["127.0.0.1:5999"]
     assert seen[-1].settings["post_fork"].value.__name__ == "post_fork"  # gunicorn's default
