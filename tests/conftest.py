@@ -130,14 +130,19 @@ def demo(app: Any, database_url: str, demo_template: tuple[str, dict[str, int]]
     test's database becomes a copy of the one `demo_template` built."""
     template, counts = demo_template
     app.extensions["readygrid.engine"].dispose()  # nothing may hold the old database open
-    if ON_POSTGRES:
-        _clone_postgres(template, database_url)
-    else:
-        target = Path(make_url(database_url).database or "")
-        for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
-            leftover.unlink(missing_ok=True)
-        shutil.copyfile(make_url(template).database or "", target)
+    copy_demo(template, database_url)
     return dict(counts)
+
+
+def copy_demo(template_url: str, url: str) -> None:
+    """Make the database at url a copy of the demo template (nothing may hold it open)."""
+    if ON_POSTGRES:
+        _clone_postgres(template_url, url)
+        return
+    target = Path(make_url(url).database or "")
+    for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(make_url(template_url).database or "", target)
 
 
 def _clone_postgres(template_url: str, url: str) -> None:

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.clock import district_today
@@ -298,8 +299,6 @@ def store_document(session: Session, found: PlanVersion, lang: str,
                    edition: Edition) -> PlanDocument:
     """Render one PDF of an approved version from its snapshot and store it, in a savepoint:
     when another process stored the same one first, that one is kept and returned."""
-    from sqlalchemy.exc import IntegrityError
-
     from app.services import plan_pdf
 
     pdf, pages = plan_pdf.render(found.snapshot or {}, lang=lang, edition=edition,

@@ -12,6 +12,12 @@ from pathlib import Path
 from click.testing import CliRunner
 
 
+def no_database(tmp_path: Path) -> dict[str, str]:
+    """Settings whose database cannot be opened: the command must not need one."""
+    return {"READYGRID_DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}",
+            "READYGRID_SECRET_KEY": "test"}
+
+
 def readygrid(args: list[str], env: dict[str, str], cwd: Path
               ) -> subprocess.CompletedProcess[str]:
     from app.cli import command_line

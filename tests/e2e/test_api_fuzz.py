@@ -7,7 +7,6 @@ declared, and every JSON body matches its declared schema.
 """
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,8 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import create_app, db
-from app.actor import reset_actor, set_actor, system_actor
-from tests.conftest import ON_POSTGRES, _truncate_all
+from tests.conftest import ON_POSTGRES, copy_demo
 
 MAX_EXAMPLES = 10
 
@@ -48,26 +46,17 @@ EXCLUDED_OPERATIONS: list[tuple[str, str]] = [
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def fuzz_app(migrated: str, demo_template: tuple[str, dict[str, int]],
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One app over one demo district for the whole module (fuzzing writes; that is fine)."""
-    if ON_POSTGRES:
-        _truncate_all(migrated)
-        url = migrated
-    else:
-        target = tmp_path_factory.mktemp("fuzz") / "readygrid.sqlite"
-        shutil.copyfile(migrated, target)
-        url = f"sqlite:///{target}"
+    url = migrated if ON_POSTGRES else \
+        f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'readygrid.sqlite'}"
+    copy_demo(demo_template[0], url)
     application = create_app({"DATABASE_URL": url, "TESTING": True,
                               "SECRET_KEY": "test-secret"})
-    from app.demo import build
     from app.services.users import issue_token
 
     with application.app_context():
-        token = set_actor(system_actor("test"))
-        session = db.session()
-        build(session, "small", seed=3)
-        session.commit()
-        reset_actor(token)
         clear, _ = issue_token(db.session(), "admin", "fuzz")
     application.config["FUZZ_HEADERS"] = {"Authorization": f"Bearer {clear}"}
     yield application

@@ -12,13 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.inprocess import readygrid
-
-
-def no_database(tmp_path: Path) -> dict[str, str]:
-    """Settings whose database cannot be opened: the command must not need one."""
-    return {"READYGRID_DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}",
-            "READYGRID_SECRET_KEY": "test"}
+from tests.e2e.inprocess import no_database, readygrid
 
 EXAMPLE: dict[str, Any] = {
     "start": "2027-01-01", "end": "2027-12-31", "weekdays": [5, 6], "blackout": ["2027-02-05"],

@@ -11,13 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.inprocess import readygrid
-
-
-def no_database(tmp_path: Path) -> dict[str, str]:
-    """Settings whose database cannot be opened: the command must not need one."""
-    return {"READYGRID_DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}",
-            "READYGRID_SECRET_KEY": "test"}
+from tests.e2e.inprocess import no_database, readygrid
 
 SUPPLIES: dict[str, Any] = {
     "max_distance_km": 30, "items": [{"code": "water", "weight": 1.0}],

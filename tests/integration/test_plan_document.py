@@ -116,15 +116,21 @@ def test_a_stock_receipt_changes_the_next_build_not_the_frozen_one(ctx: Any,
     assert f"{old['stock']:,}" in _text(pdf) and f"{new['stock']:,}" not in _text(pdf)
 
 
+def _approved(session: Any) -> PlanVersion:
+    """A new version of PLAN drafted, submitted and approved (committed)."""
+    draft = plans.new_draft(session, PLAN)
+    plans.submit(session, PLAN, draft.number)
+    version = plans.approve(session, PLAN, draft.number)
+    session.commit()
+    return version
+
+
 def test_approval_stores_four_documents_without_the_draft_mark(ctx: Any, demo: Any,
                                                                 database_url: str) -> None:
     """Approval returns at once; the job renders the four PDFs after the commit."""
     from app import jobs
 
-    draft = plans.new_draft(ctx, PLAN)
-    plans.submit(ctx, PLAN, draft.number)
-    version = plans.approve(ctx, PLAN, draft.number)
-    ctx.commit()
+    version = _approved(ctx)
     assert version.status is VersionStatus.APPROVED and version.documents == []
     assert plans.versions_missing_documents(ctx) == [version.id]
     assert jobs.render_plan_documents(url=database_url) == 4
@@ -255,10 +261,7 @@ def test_a_download_before_the_job_renders_and_stores_that_pdf_once(ctx: Any, de
                                                                     database_url: str) -> None:
     from app import jobs
 
-    draft = plans.new_draft(ctx, PLAN)
-    plans.submit(ctx, PLAN, draft.number)
-    version = plans.approve(ctx, PLAN, draft.number)
-    ctx.commit()
+    version = _approved(ctx)
     first, _ = plans.document(ctx, PLAN, lang="en")  # the approved version, just approved
     assert "Approved" in _text(first)
     ctx.expire_all()
@@ -276,10 +279,7 @@ def test_two_processes_storing_the_same_pdf_keep_the_first(ctx: Any, demo: Any,
     handed the winner's bytes."""
     from sqlalchemy.orm import Session
 
-    draft = plans.new_draft(ctx, PLAN)
-    plans.submit(ctx, PLAN, draft.number)
-    version = plans.approve(ctx, PLAN, draft.number)
-    ctx.commit()
+    version = _approved(ctx)
     assert version.documents == []
     with Session(app.extensions["readygrid.engine"], expire_on_commit=False) as rival:
         theirs = plans.store_document(rival, rival.get(PlanVersion, version.id), "zh",
