@@ -1,15 +1,21 @@
 """ReadyGrid: emergency-preparedness resource and drill manager."""
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
 
-from app import audit, auth, db, errors
-from app.config import DEFAULTS, default_database_url, from_environment, secret_key
+from app import api, web
+from app.cli import commands as cli_commands
+from app.core import audit, db, errors
+from app.core.config import DEFAULTS, default_database_url, from_environment, secret_key
 
 API_PREFIX = "/api/v1"
+#: The feature packages, each registering its own pages, API, CLI commands and jobs.
+FEATURES = ("accounts", "areas", "stock", "resources", "exchange", "incidents", "drills",
+            "contingency", "notifications", "dashboard")
 
 
 def create_app(config: dict[str, Any] | None = None) -> APIFlask:
@@ -29,16 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     db.init_app(app)
     audit.install()
     errors.register(app)
-    auth.init_app(app)
-
-    from app.api import register_api
-    register_api(app)
-
-    from app import web
     web.init_app(app)
-
-    from app.cli import register_cli
-    register_cli(app)
+    api.init_app(app)
+    cli_commands.init_app(app)
+    for feature in FEATURES:
+        import_module(f"app.{feature}").init_app(app)
     _service_routes(app)
     _deployment(app)
     return app
@@ -48,7 +49,7 @@ def _deployment(app: APIFlask) -> None:
     """Rate limits, the session lifetime, and trust in PROXY_HOPS reverse proxies."""
     from datetime import timedelta
 
-    from app import ratelimit
+    from app.core import ratelimit
     ratelimit.init_app(app)
     # A session cookie's signature is checked against this age on every request.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])

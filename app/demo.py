@@ -10,39 +10,29 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.clock import district_today
-from app.db import bulk_insert, utcnow
-from app.demo_drills import build_drills
-from app.models import (
-    Area,
-    Depot,
-    Item,
-    LedgerEntry,
-    Member,
-    Qualification,
-    Shelter,
-    StockLot,
-    Team,
-    User,
-)
-from app.models.enums import (
-    AreaLevel,
+from app.accounts.models import User
+from app.accounts.services import hash_password
+from app.areas.models import Area
+from app.core import audit
+from app.core.clock import district_today
+from app.core.db import bulk_insert, utcnow
+from app.core.vocabulary import AreaLevel, Hazard, Role
+from app.drills.demo import build_drills
+from app.drills.services import seed_requirements
+from app.exchange.services import recompute_totals
+from app.resources.enums import (
     Availability,
     Facility,
-    Hazard,
-    LedgerKind,
-    Role,
     ShelterDuration,
     ShelterGrade,
     Speciality,
     TeamKind,
 )
-from app.services.drills import seed_requirements
-from app.services.imports import recompute_totals
-from app.services.levels import seed_levels
-from app.services.seed import seed_catalogue
-from app.services.users import hash_password
+from app.resources.levels import seed_levels
+from app.resources.models import Member, Qualification, Shelter, Team
+from app.stock.enums import LedgerKind
+from app.stock.models import Depot, Item, LedgerEntry, StockLot
+from app.stock.seed import seed_catalogue
 
 DEMO_PASSWORD = "readygrid-demo"  # documented in the README; for the local demo only
 

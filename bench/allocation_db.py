@@ -28,27 +28,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from app import create_app, db
-from app.actor import reset_actor, set_actor, system_actor
-from app.cli_db import recreate_postgres_database, upgrade
-from app.db import bulk_insert, utcnow
-from app.models import (
-    AllocationPlan,
-    Area,
-    Depot,
-    Incident,
-    Item,
-    LedgerEntry,
-    PlanLine,
-    PlanningNorm,
-    PlanShipment,
-    StockLot,
-)
-from app.models.enums import AreaLevel, LedgerKind
-from app.services import allocation, incidents
-from app.services.imports import recompute_totals
-from app.services.levels import seed_levels
-from app.services.seed import seed_catalogue
+from app import create_app
+from app.core import db
+from app.core.actor import reset_actor, set_actor, system_actor
+from app.cli.db import recreate_postgres_database, upgrade
+from app.core.db import bulk_insert, utcnow
+from app.incidents.models import AllocationPlan, Incident, PlanLine, PlanShipment
+from app.areas.models import Area
+from app.stock.models import Depot, Item, LedgerEntry, PlanningNorm, StockLot
+from app.core.vocabulary import AreaLevel
+from app.stock.enums import LedgerKind
+from app.incidents.allocation import services as allocation
+from app.incidents import services as incidents
+from app.exchange.services import recompute_totals
+from app.resources.levels import seed_levels
+from app.stock.seed import seed_catalogue
 from bench.allocation import (
     Case,
     Measurement,

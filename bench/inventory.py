@@ -24,12 +24,14 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import select
 
-from app import create_app, db
-from app.actor import set_actor, system_actor
-from app.cli_db import recreate_postgres_database, upgrade
+from app import create_app
+from app.core import db
+from app.core.actor import set_actor, system_actor
+from app.cli.db import recreate_postgres_database, upgrade
 from app.demo import build
-from app.models import Depot, Item, StockLot
-from app.services import imports, stock
+from app.stock.models import Depot, Item, StockLot
+from app.exchange import services as imports
+from app.stock import services as stock
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/readygrid_bench"
 console = Console(width=120)
@@ -88,7 +90,7 @@ def run(kind: str, n_lots: int, baseline_rows: int) -> list[tuple[str, float, st
                 bar.add_task(f"[{kind}] building the full demo district", total=None)
                 build(session, "full")
                 session.commit()
-            from app.services.users import issue_token
+            from app.accounts.services import issue_token
             token, _ = issue_token(session, "coordinator", "bench")
             client = app.test_client()
             headers = {"Authorization": f"Bearer {token}"}

@@ -248,7 +248,7 @@ def _env(url: str) -> dict[str, str]:
 
 
 def prepare_database(url: str) -> None:
-    from app.cli_db import recreate_postgres_database, upgrade
+    from app.cli.db import recreate_postgres_database, upgrade
     started = time.perf_counter()
     recreate_postgres_database(url)
     upgrade(url)

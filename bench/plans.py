@@ -25,12 +25,15 @@ from typing import Any
 from sqlalchemy import select
 from weasyprint import HTML
 
-from app import create_app, db
-from app.actor import reset_actor, set_actor, system_actor
-from app.cli_db import upgrade
-from app.models import Area, ContingencyPlan
-from app.models.enums import AreaLevel, Edition
-from app.services import plan_context, plan_pdf, plans
+from app import create_app
+from app.core import db
+from app.core.actor import reset_actor, set_actor, system_actor
+from app.cli.db import upgrade
+from app.areas.models import Area
+from app.contingency.models import ContingencyPlan
+from app.core.vocabulary import AreaLevel
+from app.contingency.enums import Edition
+from app.contingency import context as plan_context, pdf as plan_pdf, services as plans
 
 FLOOR_S = 3.0  # a community plan, build + render
 

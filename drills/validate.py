@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from drills.timetable import Calendar, Community, ScheduledDrill, TimetableProblem, gap_of
+from drills.problem import Calendar, Community, ScheduledDrill, TimetableProblem, gap_of
 
 
 def blocking_reason(problem: TimetableProblem, cal: Calendar) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 import app.models  # noqa: F401  (registers every table on Base.metadata)
-from app.db import Base, make_engine
+from app.core.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,7 +17,7 @@ def _url() -> str:
         return url
     from pathlib import Path
 
-    from app.config import default_database_url, from_environment
+    from app.core.config import default_database_url, from_environment
     return from_environment().get("DATABASE_URL") or default_database_url(
         str(Path.cwd() / "instance"))
 

@@ -5,23 +5,19 @@ Priority demand first, then the rest; each area in turn takes from its nearest s
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from optimizer.supplies import (
-        AreaResult,
-        Route,
-        Shipment,
-        SupplyProblem,
-        Unreachable,
-    )
+from optimizer.supply_model import (
+    AreaResult,
+    Route,
+    Shipment,
+    SupplyProblem,
+    Unreachable,
+)
 
 
 def nearest_depot(problem: SupplyProblem, routes: list[Route]
                   ) -> tuple[list[Shipment], list[AreaResult], list[Unreachable], float]:
     """Serve areas in the order given from their nearest depots; no fairness."""
-    from optimizer.supplies import AreaResult, Shipment, Unreachable
-
     near: dict[str, list[Route]] = defaultdict(list)
     for route in sorted(routes, key=lambda r: r.km):
         near[route.area].append(route)

@@ -8,36 +8,25 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from app import create_app, db
-from app.actor import reset_actor, set_actor, system_actor
-from app.cli_db import recreate_postgres_database, upgrade
-
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under `pytest -n`
-
-
-def worker_database(url: str) -> str:
-    """One PostgreSQL database per pytest-xdist worker (readygrid_test_gw0, ...): the suite
-    truncates and rebuilds its database around every test."""
-    if not url or not WORKER:
-        return url
-    parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
-        hide_password=False)
-
-
-PG_URL = worker_database(os.environ.get("READYGRID_TEST_DATABASE_URL", ""))
-ON_POSTGRES = PG_URL.startswith("postgresql")
-
-
-pg_recreate = recreate_postgres_database
+from app import create_app
+from app.cli.db import upgrade
+from app.core import db
+from app.core.actor import reset_actor, set_actor, system_actor
+from tests.helpers import (
+    ON_POSTGRES,
+    PG_URL,
+    copy_demo,
+    pg_recreate,
+)
 
 
 @pytest.fixture(scope="session")
@@ -134,31 +123,10 @@ def demo(app: Any, database_url: str, demo_template: tuple[str, dict[str, int]]
     return dict(counts)
 
 
-def copy_demo(template_url: str, url: str) -> None:
-    """Make the database at url a copy of the demo template (nothing may hold it open)."""
-    if ON_POSTGRES:
-        _clone_postgres(template_url, url)
-        return
-    target = Path(make_url(url).database or "")
-    for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
-        leftover.unlink(missing_ok=True)
-    shutil.copyfile(make_url(template_url).database or "", target)
-
-
-def _clone_postgres(template_url: str, url: str) -> None:
-    """Replace a database by a copy of another (CREATE DATABASE ... TEMPLATE)."""
-    target, template = make_url(url).database, make_url(template_url).database
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
-    admin.dispose()
-
-
 @pytest.fixture
 def auth(app: Any) -> Any:
     """auth('staff') -> headers with a fresh bearer token for that user."""
-    from app.services.users import issue_token
+    from app.accounts.services import issue_token
 
     cache: dict[str, dict[str, str]] = {}
 
@@ -181,3 +149,19 @@ def admin(client: Any, demo: Any, auth: Any) -> Any:
         return getattr(client, method)(url, headers=headers, **kw)
 
     return call
+
+
+
+
+
+@pytest.fixture
+def run(database_url: str, tmp_path: Path) -> Any:
+    env = {**os.environ, "READYGRID_DATABASE_URL": database_url,
+           "READYGRID_SECRET_KEY": "test"}
+
+    def readygrid(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args],
+                              capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=120)
+
+    return readygrid

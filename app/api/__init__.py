@@ -1,13 +1,14 @@
-"""The JSON API under /api/v1: one blueprint per area of the domain."""
+"""The JSON API shell under /api/v1: authentication, input guards, problem details and the
+OpenAPI document. Each feature registers its own blueprint with `register_blueprint`."""
 from __future__ import annotations
 
 from typing import Any
 
 from apiflask import APIFlask
-from flask import request
+from flask import Blueprint, Flask, request
 
-from app.errors import NotFound, ValidationFailed
-from app.i18n import _
+from app.core.errors import NotFound, ValidationFailed
+from app.core.i18n import _
 
 #: The largest id or number a path may carry: PostgreSQL's `integer`.
 MAX_INT = 2**31 - 1
@@ -40,24 +41,17 @@ DEFAULT_PROBLEMS = {
 }
 
 
-def register_api(app: APIFlask) -> None:
-    from app.api import (
-        accounts,
-        alerts,
-        areas,
-        catalogue,
-        drills,
-        edxl,
-        exchange,
-        incidents,
-        plans,
-        resources,
-        stock,
-    )
+def register_blueprint(app: Flask, bp: Blueprint) -> None:
+    """Register a feature's API blueprint: bearer tokens, never cookies, so no CSRF there."""
+    app.register_blueprint(bp)
+    app.extensions["csrf"].exempt(bp)
 
-    for module in (accounts, areas, catalogue, stock, resources, exchange, incidents,
-                   drills, plans, alerts, edxl):
-        app.register_blueprint(module.bp)
+
+def init_app(app: APIFlask) -> None:
+    """Token authentication, input guards and the OpenAPI document; features add routes."""
+    from app.api import auth
+
+    auth.init_app(app)
 
     @app.before_request
     def _guard_input() -> None:

@@ -5,12 +5,11 @@ from apiflask import Schema, fields, validators
 from flask import g
 from sqlalchemy import select
 
-from app import db
-from app.actor import Principal
-from app.api.schemas.common import Int
-from app.errors import Forbidden, ValidationFailed
-from app.listing import page_of  # noqa: F401  (re-exported for the API modules)
-from app.models import Area
+from app.api.schemas import Int
+from app.areas.models import Area
+from app.core import db
+from app.core.actor import Principal
+from app.core.errors import Forbidden, ValidationFailed
 
 PROBLEM_RESPONSES = {
     400: "Bad request (problem details)",

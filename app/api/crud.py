@@ -7,10 +7,9 @@ from typing import Any
 from apiflask import APIBlueprint, Schema
 from sqlalchemy import select
 
-from app import db
 from app.api.common import PROBLEM_RESPONSES
-from app.services import records
-from app.services.lookup import by_code, ensure_in_scope
+from app.core import db, records
+from app.core.lookup import by_code, ensure_in_scope
 
 
 def code_routes(bp: APIBlueprint, res: records.Resource, path: str, *, schema_in: type[Schema],

@@ -1,10 +1,16 @@
-"""All models, imported so that Base.metadata knows every table."""
-from app.db import Base
-from app.models.areas import PEOPLE_FIELDS, Area
-from app.models.drills import (
+"""Every feature's models in one place, so that Base.metadata knows every table (Alembic).
+
+Product code imports models from their feature (`app.drills.models`); this facade is for
+migrations, the backup check and tests.
+"""
+from app.accounts.models import ApiToken, User
+from app.areas.models import PEOPLE_FIELDS, Area
+from app.contingency.models import ContingencyPlan, PlanDocument, PlanVersion
+from app.core.db import Base
+from app.core.models import AuditEntry
+from app.drills.models import (
     Attendance,
     CapabilityRating,
-    ContingencyPlan,
     CorrectiveAction,
     Drill,
     DrillRecord,
@@ -13,11 +19,12 @@ from app.models.drills import (
     Measure,
     TimelineEvent,
 )
-from app.models.incidents import (
+from app.incidents.models import (
     AllocationPlan,
     Dispatch,
     Incident,
     IncidentArea,
+    IncidentEvent,
     IncidentTask,
     Mobilisation,
     PlanAssignment,
@@ -25,23 +32,26 @@ from app.models.incidents import (
     PlanPlacement,
     PlanShipment,
 )
-from app.models.items import Item, PlanningNorm
-from app.models.levels import ChecklistItem, MobilisationLevel, MobilisationRule
-from app.models.notifications import Notification
-from app.models.plans import PlanDocument, PlanVersion
-from app.models.shelters import OccupancyReport, Shelter
-from app.models.stock import Depot, DepotMinimum, LedgerEntry, StockLot
-from app.models.teams import Member, Qualification, Team
-from app.models.users import ApiToken, AuditEntry, User
+from app.notifications.models import Notification
+from app.resources.models import (
+    ChecklistItem,
+    Member,
+    MobilisationLevel,
+    MobilisationRule,
+    OccupancyReport,
+    Qualification,
+    Shelter,
+    Team,
+)
+from app.stock.models import Depot, DepotMinimum, Item, LedgerEntry, PlanningNorm, StockLot
 
 __all__ = [
-    "Attendance", "CapabilityRating", "ContingencyPlan", "CorrectiveAction", "Drill",
-    "DrillRecord", "DrillRequirement", "DrillTeam", "Measure", "TimelineEvent",
-    "PlanDocument", "PlanVersion",
-    "PEOPLE_FIELDS", "AllocationPlan", "ApiToken", "Dispatch", "Incident", "IncidentArea",
-    "IncidentTask", "Mobilisation", "PlanAssignment", "PlanLine", "PlanPlacement",
-    "PlanShipment", "Area", "AuditEntry", "Base", "ChecklistItem", "Depot",
-    "DepotMinimum", "Item", "LedgerEntry", "Member", "MobilisationLevel", "MobilisationRule",
-    "Notification", "OccupancyReport", "PlanningNorm", "Qualification", "Shelter", "StockLot",
-    "Team", "User",
+    "PEOPLE_FIELDS", "AllocationPlan", "ApiToken", "Area", "Attendance", "AuditEntry", "Base",
+    "CapabilityRating", "ChecklistItem", "ContingencyPlan", "CorrectiveAction", "Depot",
+    "DepotMinimum", "Dispatch", "Drill", "DrillRecord", "DrillRequirement", "DrillTeam",
+    "Incident", "IncidentArea", "IncidentEvent", "IncidentTask", "Item", "LedgerEntry",
+    "Measure", "Member", "Mobilisation", "MobilisationLevel", "MobilisationRule", "Notification",
+    "OccupancyReport", "PlanAssignment", "PlanDocument", "PlanLine", "PlanPlacement",
+    "PlanShipment", "PlanVersion", "PlanningNorm", "Qualification", "Shelter", "StockLot",
+    "Team", "TimelineEvent", "User",
 ]

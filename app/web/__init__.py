@@ -1,4 +1,5 @@
-"""The web pages: sessions, CSRF, language, security headers, HTML errors, one blueprint each."""
+"""The web pages' shell: sessions, CSRF, language, security headers, HTML errors and template
+filters. Each feature registers its own page blueprints."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,11 +21,11 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import joinedload
 
-from app import db
-from app.actor import reset_actor, set_actor
-from app.models import User
-from app.models.enums import Labelled
-from app.services.users import principal_of
+from app.accounts.models import User
+from app.accounts.services import principal_of
+from app.core import db
+from app.core.actor import reset_actor, set_actor
+from app.core.vocabulary import Labelled
 
 LANGUAGES = ("zh", "en")
 csrf = CSRFProtect()
@@ -74,26 +75,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth_web.login"
     login_manager.session_protection = "strong"
 
-    from app.web import (
-        admin,
-        auth,
-        dashboard,
-        drills,
-        incidents,
-        inventory,
-        notifications,
-        planner,
-        plans,
-        resources,
-    )
-    for module in (auth, dashboard, inventory, resources, incidents, drills, planner,
-                   notifications, plans, admin):
-        app.register_blueprint(module.bp)
-    # The JSON API authenticates with bearer tokens, never cookies: no CSRF there.
-    for name in ("areas", "catalogue", "stock", "resources", "auth", "exchange", "incidents",
-                 "drills", "plans", "alerts", "edxl"):
-        csrf.exempt(app.blueprints[name])
-
     app.before_request(_require_sign_in)
     app.teardown_request(_forget_actor)
     app.after_request(_security_headers)
@@ -134,9 +115,10 @@ def _csrf_error(err: CSRFError) -> tuple[str, int]:
 
 
 def _template_globals() -> dict[str, Any]:
-    from app.services.access import AUDIT_READERS, can_write
+    from app.core.access import AUDIT_READERS, can_write
     user = current_user if current_user and current_user.is_authenticated else None
-    from app.models.enums import Facility, Hazard, PopulationGroup, ShelterStatus
+    from app.core.vocabulary import Hazard, PopulationGroup
+    from app.resources.enums import Facility, ShelterStatus
     lang = locale()
     return {"lang": lang, "me": user,
             "hazard_label": lambda code: Hazard(code).label(lang),
@@ -155,7 +137,7 @@ def _unread_notifications() -> dict[str, int]:
     if "unread_notifications" not in g:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from app.services.notifications import unread_count
+        from app.notifications.services import unread_count
         try:
             area = current_user.area
             g.unread_notifications = unread_count(db.session(), area.path,

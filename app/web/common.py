@@ -7,10 +7,10 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import Select
 
-from app import db
-from app.listing import page_of
-from app.models import Area
-from app.services.users import principal_of
+from app.accounts.services import principal_of
+from app.areas.models import Area
+from app.core import db
+from app.core.listing import page_of
 
 PER_PAGE = 25
 
@@ -51,7 +51,7 @@ def url_args(args: dict[str, Any]) -> dict[str, Any]:
 
 def may(domain: str) -> bool:
     """Whether the signed-in user's role may change this kind of record."""
-    from app.services.access import can_write
+    from app.core.access import can_write
     return can_write(current_user.role, domain)
 
 
@@ -59,7 +59,7 @@ def require(domain: str) -> None:
     if not may(domain):
         from flask_babel import gettext as _
 
-        from app.errors import Forbidden
+        from app.core.errors import Forbidden
         raise Forbidden(_("Your role cannot change this."))
 
 
@@ -71,7 +71,7 @@ def submit(form: Any, domain: str, run: Any, done: str, to: str) -> Any:
     """
     from flask import flash, redirect
 
-    from app.errors import DomainError
+    from app.core.errors import DomainError
     from app.web.forms import attach
 
     require(domain)
@@ -84,3 +84,8 @@ def submit(form: Any, domain: str, run: Any, done: str, to: str) -> Any:
             flash(done, "ok")
             return redirect(to)
     return None
+
+
+def form_status() -> int:
+    """A form shown again after a POST is a 422; a plain view a 200."""
+    return 422 if request.method == "POST" else 200

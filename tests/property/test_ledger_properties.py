@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.clock import district_today
-from app.errors import DomainError
+from app.core import records
+from app.core.clock import district_today
+from app.core.errors import DomainError
 from app.models import LedgerEntry, StockLot
-from app.services import records, stock
-from app.services.catalogue import DEPOT
+from app.stock import services as stock
+from app.stock.catalogue import DEPOT
 
 DEPOTS = ["PX1", "PX2"]
 ITEMS = ["QUILT", "WATER-DRINK"]

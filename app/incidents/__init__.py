@@ -1,0 +1,18 @@
+"""Incidents: declaration, mobilisation, allocation plans, dispatch orders, CAP/EDXL/HXL."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages, API, CLI commands and jobs."""
+    from app.api import register_blueprint
+    from app.incidents import api, cli, pages, solve_cli
+    from app.incidents.interop import cap_api, edxl_api
+
+    app.register_blueprint(pages.bp)
+    register_blueprint(app, api.bp)
+    register_blueprint(app, cap_api.bp)
+    register_blueprint(app, edxl_api.bp)
+    app.cli.add_command(cli.incidents_group)
+    app.cli.add_command(solve_cli.solve_group)

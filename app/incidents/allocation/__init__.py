@@ -1,0 +1,1 @@
+"""Allocation plans: needs, the optimiser's problems and results, confirmation."""

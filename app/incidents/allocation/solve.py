@@ -1,0 +1,205 @@
+"""Turn plan inputs into optimiser problems, solve them, and turn the results into plan rows.
+
+Pure of the database: Inputs in (already loaded), plain row dicts out.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.incidents.allocation.inputs import Inputs, time_limit
+from app.incidents.allocation.people import shelters, teams
+from optimizer import supplies
+
+
+@dataclass
+class Solved:
+    statuses: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)
+    explanations: dict[str, Any] = field(default_factory=dict)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+    placements: list[dict[str, Any]] = field(default_factory=list)
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def solve_all(inputs: Inputs) -> Solved:
+    """Supplies, shelters and teams, each solved and explained."""
+    out = Solved()
+    started = time.perf_counter()
+    _supplies(inputs, out)
+    shelters(inputs, out)
+    teams(inputs, out)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def supply_problem(inputs: Inputs) -> supplies.SupplyProblem:
+    """Outstanding demand per area and item, usable stock per depot, the allowed routes."""
+    items = sorted({item for _, item in inputs.need})
+    areas = []
+    for ia in inputs.areas:
+        demand, priority = {}, {}
+        for item in items:
+            required, prio = inputs.need.get((ia.area_id, item), (0, 0))
+            done = inputs.committed.get((ia.area_id, item), 0)
+            if required - done > 0:
+                demand[item] = required - done
+                priority[item] = max(prio - done, 0)
+        areas.append(supplies.AreaNeed(ia.area.code, ia.area.lat, ia.area.lon, demand,
+                                       priority))
+    depots = [supplies.DepotStock(d.code, d.lat, d.lon, d.stock) for d in inputs.depots]
+    routes = [supplies.Route(d, a, km) for (d, a), km in inputs.routes.items()]
+    specs = [supplies.ItemSpec(code, float(inputs.items[code].weight_kg)) for code in items]
+    return supplies.SupplyProblem(specs, depots, areas, routes, max_distance_km=float("inf"))
+
+
+def _supplies(inputs: Inputs, out: Solved) -> None:
+    problem = supply_problem(inputs)
+    plan = supplies.solve(problem, supplies.SolveParams(time_limit_s=time_limit(),
+                                                        workers=os.cpu_count() or 1))
+    out.statuses["supplies"] = plan.status
+    area_ids = {ia.area.code: ia.area_id for ia in inputs.areas}
+    depot_ids = {d.code: d.id for d in inputs.depots}
+    out.shipments = _lots_for(inputs, plan.shipments, area_ids, depot_ids)
+    delivered = {(r.area, r.item): r for r in plan.areas}
+    in_reach = _in_reach(inputs)
+    explainer = _Explainer(inputs)
+    code_of = {ia.area_id: ia.area.code for ia in inputs.areas}
+    for (area_id, item), (required, priority) in sorted(inputs.need.items()):
+        got = delivered.get((code_of[area_id], item))
+        committed = inputs.committed.get((area_id, item), 0)
+        planned = got.delivered if got else 0
+        line = {"area_id": area_id, "item_id": inputs.items[item].id, "required": required,
+                "priority": priority, "committed": committed,
+                "in_reach": in_reach.get((code_of[area_id], item), 0), "planned": planned,
+                "priority_planned": got.priority_delivered if got else 0, "reason": {}}
+        if committed + planned < required:
+            line["reason"] = explainer.reason(code_of[area_id], item, required - committed,
+                                              line["in_reach"])
+        out.lines.append(line)
+    out.summary["supplies"] = {
+        # over every need line, reached or not; the optimiser's levels cover reached ones only
+        "worst_priority_coverage": _worst(out.lines, "priority", "priority_planned"),
+        "worst_coverage": _worst(out.lines, "required", "planned"),
+        "reached_worst_priority_coverage": round(
+            supplies.worst_coverage(plan.areas, priority=True), 4),
+        "reached_worst_coverage": round(supplies.worst_coverage(plan.areas), 4),
+        "cost": plan.cost, "shipments": len(plan.shipments),
+        "short_lines": sum(1 for line in out.lines if line["reason"]),
+        "unreachable": len(plan.unreachable), "solve_seconds": plan.solve_seconds}
+
+
+def _worst(lines: list[dict[str, Any]], need: str, got: str) -> float:
+    """The smallest share of a need met (earlier plans' deliveries count), 1.0 if none."""
+    shares = [min((ln[got] + ln["committed"]) / ln[need], 1.0) for ln in lines if ln[need] > 0]
+    return round(min(shares), 4) if shares else 1.0
+
+
+def _lots_for(inputs: Inputs, shipments: list[supplies.Shipment], area_ids: dict[str, int],
+              depot_ids: dict[str, int]) -> list[dict[str, Any]]:
+    """Split each depot-level shipment over lots, first-expired-first-out."""
+    left = {key: [[lot.id, lot.available] for lot in lots] for key, lots in inputs.lots.items()}
+    rows = []
+    for s in sorted(shipments, key=lambda s: (s.depot, s.item, s.area)):
+        depot_id = depot_ids[s.depot]
+        need = s.quantity
+        km = inputs.distances.get(s.depot, s.area)
+        for lot in left.get((depot_id, s.item), []):
+            take = min(need, lot[1])
+            if take <= 0:
+                continue
+            lot[1] -= take
+            need -= take
+            rows.append({"depot_id": depot_id, "area_id": area_ids[s.area],
+                         "item_id": inputs.items[s.item].id, "lot_id": lot[0], "quantity": take,
+                         "km": km if km is not None else s.km,
+                         "dispatch_id": None})
+            if need == 0:
+                break
+        if need:  # the optimiser never ships more than the lots hold
+            raise AssertionError(f"lots of {s.item} in {s.depot} short by {need}")
+    return rows
+
+
+def _in_reach(inputs: Inputs) -> dict[tuple[str, str], int]:
+    """Per area and item: units held by the depots that may serve it (shared with others)."""
+    items = sorted({item for d in inputs.depots for item in d.stock})
+    if not inputs.routes or not items:
+        return {}
+    depot_ix = {d.code: i for i, d in enumerate(inputs.depots)}
+    stock = np.array([[d.stock.get(item, 0) for item in items] for d in inputs.depots],
+                     dtype=np.int64)
+    areas = list(dict.fromkeys(area for _, area in inputs.routes))
+    area_ix = {a: i for i, a in enumerate(areas)}
+    by_depot = np.fromiter((depot_ix[d] for d, _ in inputs.routes), np.intp, len(inputs.routes))
+    by_area = np.fromiter((area_ix[a] for _, a in inputs.routes), np.intp, len(inputs.routes))
+    held = np.zeros((len(areas), len(items)), dtype=np.int64)
+    np.add.at(held, by_area, stock[by_depot])
+    rows, cols = np.nonzero(held)
+    return {(areas[a], items[k]): int(held[a, k])
+            for a, k in zip(rows.tolist(), cols.tolist(), strict=True)}
+
+
+_POPCOUNT = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.int64)
+
+
+class _Explainer:
+    """Why an area gets less than it needs, as data the pages render in either language."""
+
+    def __init__(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        self.depots_of: dict[str, set[str]] = defaultdict(set)
+        self.areas_of: dict[str, set[str]] = defaultdict(set)
+        for depot, area in inputs.routes:
+            self.depots_of[area].add(depot)
+            self.areas_of[depot].add(area)
+        self.stock = {d.code: d.stock for d in inputs.depots}
+        self.beyond: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # item -> per area, lazily
+        self.sharing = self._sharing()
+
+    def _sharing(self) -> dict[str, int]:
+        """For each area, how many other affected areas the same depots can serve."""
+        areas = sorted(self.depots_of)
+        depots = sorted(self.areas_of)
+        if not areas:
+            return {}
+        a_ix, d_ix = {a: i for i, a in enumerate(areas)}, {d: i for i, d in enumerate(depots)}
+        # Each depot's areas as a bit set; an area's sharers are the union over its depots.
+        # (A city has 10,000 areas: an areas x areas product would take seconds.)
+        served = np.zeros((len(depots), len(areas)), dtype=bool)
+        for depot, area in self.inputs.routes:
+            served[d_ix[depot], a_ix[area]] = True
+        bits = np.packbits(served, axis=1)
+        return {a: int(_POPCOUNT[np.bitwise_or.reduce(
+            bits[[d_ix[d] for d in self.depots_of[a]]], axis=0)].sum()) - 1 for a in areas}
+
+    def _beyond(self, area: str, item: str) -> dict[str, Any] | None:
+        """The nearest depot holding the item that may not serve the area, if any."""
+        distances = self.inputs.distances
+        a = distances.area_ix.get(area)
+        if a is None:  # the area has no location
+            return None
+        if item not in self.beyond:
+            holding = np.array([self.stock[d].get(item, 0) > 0 for d in distances.depots],
+                               dtype=bool)
+            self.beyond[item] = distances.nearest_unrouted(holding)
+        depots, km = self.beyond[item]
+        if depots[a] < 0:
+            return None
+        depot = distances.depots[depots[a]]
+        return {"depot": depot, "quantity": self.stock[depot][item], "km": float(km[a])}
+
+    def reason(self, area: str, item: str, outstanding: int, in_reach: int) -> dict[str, Any]:
+        beyond = self._beyond(area, item)
+        unit = self.inputs.items[item]
+        return {"code": "unreachable" if in_reach == 0 else "scarce", "needed": outstanding,
+                "in_reach": in_reach, "reach_km": self.inputs.incident.max_distance_km,
+                "sharing": self.sharing.get(area, 0), "beyond": beyond, "unit_zh": unit.unit_zh,
+                "unit_en": unit.unit_en}

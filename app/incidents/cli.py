@@ -1,0 +1,182 @@
+"""`readygrid incidents`: declare, re-level, plan, confirm and dispatch from the terminal."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from app.cli.common import command_errors, err, out, print_table
+from app.core import db
+from app.core.vocabulary import Hazard
+from app.incidents import dispatches
+from app.incidents import services as incidents
+from app.incidents.allocation import services as allocation
+from app.incidents.services import AreaInput
+from app.incidents.views import incident_dict, plan_dict
+
+incidents_group = click.Group("incidents", help="Incidents: declare, plan, confirm, dispatch. "
+                              "突发事件：启动响应、调配方案、确认、派送。")
+
+
+def _area(raw: str) -> AreaInput:
+    """CODE, or CODE:AFFECTED, or CODE:AFFECTED:DISPLACED."""
+    code, *numbers = raw.split(":")
+    try:
+        values = [int(n) for n in numbers]
+    except ValueError:
+        raise click.BadParameter(f"'{raw}': use CODE, CODE:AFFECTED or "
+                                 "CODE:AFFECTED:DISPLACED with whole numbers") from None
+    if len(values) > 2:
+        raise click.BadParameter(f"'{raw}': at most two numbers after the code")
+    return AreaInput(code, *values)
+
+
+def _solving(code: str, pins: dict[str, Any] | None = None) -> int:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        bar.add_task(f"Planning {code}: supplies, shelters, teams", total=None)
+        return allocation.make_plan(db.session(), code, pins=pins)
+
+
+def _show_plan(code: str, number: int | None, as_json: bool, everything: bool = False) -> None:
+    plan = plan_dict(db.session(), allocation.get_plan(db.session(), code, number))
+    if as_json:
+        click.echo(json.dumps(plan, ensure_ascii=False, indent=2))
+        return
+    s = plan["summary"]
+    out.print(f"[bold]{code} plan {plan['number']}[/bold] ({plan['status']}"
+              f"{', STALE: re-plan' if plan['stale'] else ''}) solvers: "
+              + ", ".join(f"{k} {v}" for k, v in plan["solver_status"].items()), highlight=False)
+    sup, sh = s.get("supplies", {}), s.get("shelters", {})
+    out.print(f"worst-off coverage: priority {sup.get('worst_priority_coverage', 1):.0%}, "
+              f"total {sup.get('worst_coverage', 1):.0%}; placed {sh.get('placed', 0)} of "
+              f"{sh.get('evacuees', 0)} evacuees; teams assigned "
+              f"{s.get('teams', {}).get('assigned', 0)}", highlight=False)
+    rows = [{"area": n["area"], "item": n["item"], "required": n["required"],
+             "priority": n["priority"], "committed": n["committed"],
+             "in_reach": n["in_reach"], "planned": n["planned"], "shortfall": n["shortfall"],
+             "why": n["reason"]} for n in plan["needs"] if everything or n["shortfall"]]
+    print_table(rows, f"needs (ICS 215){'' if everything else ': lines short of need'}"
+                      f" ({len(rows)})")
+
+
+@incidents_group.command("declare")
+@click.option("--title", default="", help="A short title.")
+@click.option("--hazard", required=True, type=click.Choice([h.value for h in Hazard]))
+@click.option("--level", required=True, type=click.IntRange(1, 4),
+              help="Response level: 1 (一级, highest) to 4.")
+@click.option("--area", "areas", multiple=True, required=True, metavar="CODE[:AFFECTED[:DISP]]",
+              help="An affected community or grid (repeat); people default from the register.")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(1, 365))
+@click.option("--exercise", is_flag=True, help="A drill: plans and orders never touch stock.")
+@click.option("--max-km", type=click.FloatRange(0.1, 1000), help="Depot reach (default 30).")
+@click.option("--no-plan", is_flag=True, help="Declare only; plan later.")
+@with_appcontext
+@command_errors
+def declare(title: str, hazard: str, level: int, areas: tuple[str, ...], days: int,
+            exercise: bool, max_km: float | None, no_plan: bool) -> None:
+    """Declare an incident: mobilise its level's teams and checklist, and plan."""
+    code = incidents.declare(db.session(), title=title, hazard=hazard, level=level,
+                             areas=[_area(a) for a in areas], duration_days=days,
+                             exercise=exercise, max_distance_km=max_km)
+    body = incident_dict(incidents.load(db.session(), code))
+    out.print(f"Declared [bold]{code}[/bold]: level {level}, {len(body['areas'])} areas, "
+              f"{sum(t['status'] == 'called' for t in body['teams'])} teams called, "
+              f"{len(body['checklist'])} checklist actions", highlight=False)
+    if not no_plan:
+        _show_plan(code, _solving(code), False)
+
+
+@incidents_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@command_errors
+def list_cmd(as_json: bool) -> None:
+    """Incidents, newest first."""
+    from sqlalchemy import select
+
+    from app.incidents.models import Incident
+    rows = [{"code": i.code, "title": i.title, "hazard": i.hazard.value, "level": i.level,
+             "status": i.status.value, "exercise": i.exercise, "areas": len(i.areas),
+             "started": i.started_at.isoformat(timespec="minutes")}
+            for i in db.session().scalars(select(Incident).order_by(Incident.id.desc()))]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print_table(rows, f"incidents ({len(rows)})")
+
+
+@incidents_group.command("show")
+@click.argument("code")
+@click.option("--plan", "number", type=int, help="A plan number (default: the newest).")
+@click.option("--all", "everything", is_flag=True, help="Every needs line, not only short ones.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@command_errors
+def show(code: str, number: int | None, everything: bool, as_json: bool) -> None:
+    """A plan's headline figures and its needs table (ICS 215)."""
+    _show_plan(code, number, as_json, everything)
+
+
+@incidents_group.command("level")
+@click.argument("code")
+@click.argument("level", type=click.IntRange(1, 4))
+@with_appcontext
+@command_errors
+def level_cmd(code: str, level: int) -> None:
+    """Raise or lower the response level; teams and checklist re-mobilise; re-plan."""
+    incidents.change_level(db.session(), code, level)
+    out.print(f"{code} is now at level {level}.")
+    _show_plan(code, _solving(code), False)
+
+
+@incidents_group.command("plan")
+@click.argument("code")
+@click.option("--forbid", multiple=True, metavar="DEPOT:AREA", help="A route not to use.")
+@click.option("--pin", multiple=True, metavar="DEPOT:AREA", help="A route to use first.")
+@with_appcontext
+@command_errors
+def plan_cmd(code: str, forbid: tuple[str, ...], pin: tuple[str, ...]) -> None:
+    """Re-plan the outstanding needs (after stock, shelters, areas or the level changed)."""
+    def routes(raw: tuple[str, ...]) -> list[dict[str, str]]:
+        pairs = [r.split(":") for r in raw]
+        if any(len(p) != 2 for p in pairs):
+            raise click.BadParameter("routes are DEPOT:AREA")
+        return [{"depot": d, "area": a} for d, a in pairs]
+    _show_plan(code, _solving(code, {"pinned": routes(pin), "forbidden": routes(forbid)}),
+               False)
+
+
+@incidents_group.command("confirm")
+@click.argument("code")
+@click.argument("number", type=int)
+@with_appcontext
+@command_errors
+def confirm(code: str, number: int) -> None:
+    """Reserve a proposed plan's stock and open its dispatch orders."""
+    orders = allocation.confirm(db.session(), code, number)
+    out.print(f"Plan {number} confirmed: {len(orders)} dispatch orders opened.")
+    print_table([{"code": o} for o in orders], "dispatch orders")
+
+
+@incidents_group.command("deliver")
+@click.argument("dispatch")
+@with_appcontext
+@command_errors
+def deliver(dispatch: str) -> None:
+    """A dispatch order arrived: issue what it reserved."""
+    done = dispatches.deliver(db.session(), dispatch)
+    out.print(f"{dispatch} delivered ({len(done['movements'])} ledger entries).")
+
+
+@incidents_group.command("cancel")
+@click.argument("dispatch")
+@with_appcontext
+@command_errors
+def cancel(dispatch: str) -> None:
+    """A dispatch order will not go: release what it reserved."""
+    done = dispatches.cancel(db.session(), dispatch)
+    out.print(f"{dispatch} cancelled ({len(done['movements'])} ledger entries).")

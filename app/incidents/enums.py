@@ -1,0 +1,59 @@
+"""Vocabulary of incidents: statuses, events, allocation plan, dispatch and mobilisation states."""
+from __future__ import annotations
+
+from app.core.vocabulary import Labelled, _with_labels
+
+
+class IncidentStatus(Labelled):
+    ACTIVE = "active"
+    CLOSED = "closed"
+    DRAFT = "draft"  # imported from a CAP alert: nothing mobilised until a coordinator declares
+
+
+_with_labels(IncidentStatus, {"active": ("处置中", "Active"), "closed": ("已结束", "Closed"),
+                              "draft": ("待确认草稿", "Draft")})
+
+
+class IncidentEventKind(Labelled):
+    """An incident's history, from which its CAP alerts are derived."""
+
+    IMPORTED = "imported"
+    DECLARED = "declared"
+    LEVEL_CHANGED = "level_changed"
+    CLOSED = "closed"
+
+
+_with_labels(IncidentEventKind, {"imported": ("由CAP预警导入", "Imported from a CAP alert"),
+                                 "declared": ("宣布启动", "Declared"),
+                                 "level_changed": ("响应级别调整", "Level changed"),
+                                 "closed": ("响应结束", "Closed")})
+
+
+class PlanStatus(Labelled):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    SUPERSEDED = "superseded"
+
+
+_with_labels(PlanStatus, {"proposed": ("待确认", "Proposed"), "confirmed": ("已确认", "Confirmed"),
+                          "superseded": ("已被替代", "Superseded")})
+
+
+class DispatchStatus(Labelled):
+    RESERVED = "reserved"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+_with_labels(DispatchStatus, {"reserved": ("已预留待发", "Reserved, to go"),
+                              "delivered": ("已送达", "Delivered"),
+                              "cancelled": ("已取消", "Cancelled")})
+
+
+class MobilisationStatus(Labelled):
+    CALLED = "called"
+    STOOD_DOWN = "stood_down"
+
+
+_with_labels(MobilisationStatus, {"called": ("已调集", "Called out"),
+                                  "stood_down": ("已解除", "Stood down")})

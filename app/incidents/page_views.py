@@ -1,0 +1,207 @@
+"""What the incident pages show, built from the services' plain data: the area picker, the
+areas a declare form names, the trimmed needs table, shipment groups, dispatch rows and the
+plan map."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from app.areas.models import Area
+from app.core import mapsvg
+from app.core.actor import Principal
+from app.core.errors import ValidationFailed
+from app.core.vocabulary import AreaLevel
+from app.incidents.enums import DispatchStatus
+from app.incidents.models import Dispatch, Incident, PlanShipment
+from app.incidents.services import AreaInput
+from app.incidents.views import dispatch_dict
+from app.resources.models import MobilisationLevel, Shelter
+from app.stock.models import Depot
+
+NEEDS_SHOWN = 36  # needs rows shown before "show all": three grids of twelve items
+SHORT_SHOWN = 200  # rows with a shortfall always come first, up to this many
+GROUPS_SHOWN = 30  # depot → area shipment groups shown before "show all"
+_SPLIT = re.compile(r"[\n\r,;，；、]+")
+
+
+def levels_of(session: Session, district_id: int) -> dict[int, MobilisationLevel]:
+    """The district's response levels by number (names and colours)."""
+    rows = session.scalars(select(MobilisationLevel).where(
+        MobilisationLevel.district_id == district_id))
+    return {row.level: row for row in rows}
+
+
+def level_choices(levels: dict[int, MobilisationLevel], lang: str) -> list[tuple[int, str]]:
+    return [(n, f"{lv.name_zh} · {lv.severity_zh}" if lang == "zh"
+             else f"{lv.name_en} · {lv.severity_en}") for n, lv in sorted(levels.items())]
+
+
+def picker(session: Session, prefix: str) -> list[dict[str, Any]]:
+    """Streets → communities → grids under the user's area, for ticking affected areas."""
+    rows = session.scalars(select(Area).where(
+        Area.path.startswith(prefix),
+        Area.level.in_([AreaLevel.COMMUNITY, AreaLevel.GRID])).order_by(Area.code)).all()
+    grids: dict[int, list[Area]] = defaultdict(list)
+    for area in rows:
+        if area.level is AreaLevel.GRID and area.parent_id is not None:
+            grids[area.parent_id].append(area)
+    streets: dict[int | None, dict[str, Any]] = {}
+    for area in rows:
+        if area.level is AreaLevel.COMMUNITY:
+            street = streets.setdefault(area.parent_id, {"street": area.parent,
+                                                         "communities": []})
+            street["communities"].append({"area": area, "grids": grids.get(area.id, [])})
+    return list(streets.values())
+
+
+def _count(raw: str | None, code: str) -> int | None:
+    text = (raw or "").strip().replace(",", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationFailed(_("Area %(code)s: people are counted in whole numbers.",
+                                 code=code), field="areas")
+    return int(text)
+
+
+def chosen_areas(session: Session, typed: str) -> list[AreaInput]:
+    """Grids ticked in the picker, whole communities ticked or typed (all their grids), and
+    codes typed with optional affected / displaced counts (typed counts win)."""
+    form = request.form
+    chosen: dict[str, AreaInput] = {}
+    for code in form.getlist("pick"):
+        chosen[code] = AreaInput(code, _count(form.get(f"affected-{code}"), code),
+                                 _count(form.get(f"displaced-{code}"), code))
+    whole = list(form.getlist("community"))
+    for chunk in _SPLIT.split(typed or ""):
+        parts = chunk.split()
+        if not parts:
+            continue
+        code = parts[0].upper()
+        if len(parts) > 3:
+            raise ValidationFailed(_("'%(text)s': give a code, then at most the affected and "
+                                     "the displaced people.", text=chunk.strip()),
+                                   field="areas")
+        numbers = [_count(n, code) for n in parts[1:]]
+        if numbers:
+            chosen[code] = AreaInput(code, *numbers)
+        else:
+            whole.append(code)
+    for code in _expand(session, whole):
+        chosen.setdefault(code, AreaInput(code))
+    _check_overlap(session, list(chosen))
+    return list(chosen.values())
+
+
+def _expand(session: Session, codes: list[str]) -> list[str]:
+    """Communities become their grids (a grid or a community without grids stays itself)."""
+    if not codes:
+        return []
+    parent = aliased(Area)
+    grids: dict[str, list[str]] = defaultdict(list)
+    for parent_code, code in session.execute(
+            select(parent.code, Area.code).join(parent, parent.id == Area.parent_id)
+            .where(parent.code.in_(codes), Area.level == AreaLevel.GRID).order_by(Area.code)):
+        grids[parent_code].append(code)
+    return [g for code in dict.fromkeys(codes) for g in grids.get(code, [code])]
+
+
+def _check_overlap(session: Session, codes: list[str]) -> None:
+    """A grid and the community holding it would count the same people twice."""
+    paths = dict(session.execute(select(Area.code, Area.path).where(Area.code.in_(codes))).all())
+    for code, path in paths.items():
+        for other, outer in paths.items():
+            if other != code and path.startswith(outer):
+                raise ValidationFailed(_("%(inner)s lies inside %(outer)s: choose one or the "
+                                         "other.", inner=code, outer=other), field="areas")
+
+
+def dispatch_rows(session: Session, incident: Incident, me: Principal,
+                  may_write: bool) -> list[dict[str, Any]]:
+    """The incident's dispatch orders, each saying whether this user may close it."""
+    rows = session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id).options(
+        selectinload(Dispatch.plan), selectinload(Dispatch.depot).selectinload(Depot.area),
+        selectinload(Dispatch.area),
+        selectinload(Dispatch.shipments).selectinload(PlanShipment.item),
+        selectinload(Dispatch.shipments).selectinload(PlanShipment.lot)).order_by(Dispatch.id))
+    return [{**dispatch_dict(d), "plan": d.plan.number,
+             "needed_by": d.plan.delivery_date.date(),
+             "may_close": may_write and d.status is DispatchStatus.RESERVED
+             and (me.covers(d.area.path) or me.covers(d.depot.area.path))} for d in rows]
+
+
+def coverage(needs: list[dict[str, Any]]) -> dict[str, float]:
+    """Each area's worst-covered item: (committed + planned) / required."""
+    worst: dict[str, float] = {}
+    for row in needs:
+        if row["required"] > 0:
+            ratio = min((row["committed"] + row["planned"]) / row["required"], 1.0)
+            worst[row["area"]] = min(worst.get(row["area"], 1.0), ratio)
+    return worst
+
+
+def needs_table(needs: list[dict[str, Any]], area: str | None,
+                show_all: bool) -> dict[str, Any]:
+    """Rows with a shortfall first, then the first few others, unless all are asked for."""
+    rows = [r for r in needs if r["area"] == area] if area else needs
+    short = [r for r in rows if r["shortfall"]]
+    if show_all:
+        shown = rows
+    else:
+        rest = [r for r in rows if not r["shortfall"]]
+        shown = (short + rest)[:max(NEEDS_SHOWN, min(len(short), SHORT_SHOWN))]
+    return {"rows": shown, "total": len(rows), "short": len(short), "all": show_all,
+            "area": area}
+
+
+def shipment_groups(shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Shipments by depot → area (one dispatch order each once confirmed)."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for s in shipments:
+        group = groups.setdefault((s["depot"], s["area"]), {
+            "depot": s["depot"], "area": s["area"], "km": s["km"], "dispatch": s["dispatch"],
+            "lines": []})
+        group["lines"].append(s)
+    return [groups[key] for key in sorted(groups)]
+
+
+def plan_map(session: Session, incident: dict[str, Any], plan: dict[str, Any],
+             cover: dict[str, float], lang: str) -> str:
+    """Affected areas (sized by people, coloured by coverage), the depots and shelters the plan
+    uses, and its lines: depot → area for supplies, area → shelter for evacuees."""
+    depots = {d.code: d for d in session.scalars(select(Depot).where(
+        Depot.code.in_({s["depot"] for s in plan["shipments"]})))}
+    shelters = {s.code: s for s in session.scalars(select(Shelter).where(
+        Shelter.code.in_({p["shelter"] for p in plan["placements"]})))}
+    areas = {a["area"]: a for a in incident["areas"]}
+    points = [mapsvg.Point(
+        a["lat"], a["lon"], a["name"], "area", mapsvg.coverage_colour(cover.get(code)),
+        a["affected"], "", _("%(code)s %(name)s: %(n)s affected, %(pct)s covered", code=code,
+                             name=a["name"], n=f"{a['affected']:,}",
+                             pct=_percent(cover.get(code))))
+        for code, a in areas.items()]
+    points += [mapsvg.Point(d.lat, d.lon, d.code, "depot", title=f"{d.code} {d.name(lang)}")
+               for d in depots.values()]
+    points += [mapsvg.Point(s.lat, s.lon, s.code, "shelter", title=f"{s.code} {s.name(lang)}")
+               for s in shelters.values()]
+    links = [mapsvg.Link((depots[g["depot"]].lat, depots[g["depot"]].lon),
+                         (areas[g["area"]]["lat"], areas[g["area"]]["lon"]), "supply",
+                         len(g["lines"]), f"{g['depot']} → {g['area']} · {g['km']:.1f} km")
+             for g in shipment_groups(plan["shipments"])
+             if g["depot"] in depots and g["area"] in areas]
+    links += [mapsvg.Link((areas[p["area"]]["lat"], areas[p["area"]]["lon"]),
+                          (shelters[p["shelter"]].lat, shelters[p["shelter"]].lon), "shelter",
+                          p["people"], _("%(area)s → %(shelter)s: %(n)s people", area=p["area"],
+                                         shelter=p["shelter"], n=f"{p['people']:,}"))
+              for p in plan["placements"] if p["area"] in areas and p["shelter"] in shelters]
+    return mapsvg.render(points, links=links, labels=len(areas) <= 12, area_size=14)
+
+
+def _percent(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio * 100:.0f}%"

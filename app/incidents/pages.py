@@ -1,0 +1,382 @@
+"""Incident pages: declare, follow the response, review and confirm the plan, print orders."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.accounts.services import principal_of
+from app.areas.models import Area
+from app.core import db
+from app.core.db import utcnow
+from app.core.downloads import download
+from app.core.errors import Conflict, DomainError, ValidationFailed
+from app.core.vocabulary import Hazard
+from app.incidents import dispatches as dispatch_svc
+from app.incidents import page_views as views
+from app.incidents import services as incident_svc
+from app.incidents.allocation import services as allocation
+from app.incidents.enums import DispatchStatus, IncidentStatus
+from app.incidents.forms import (
+    AreasForm,
+    ConfirmPlanForm,
+    DeclareForm,
+    IncidentLevelForm,
+    RouteForm,
+)
+from app.incidents.models import Incident
+from app.incidents.views import incident_dict, plan_dict
+from app.resources.enums import Speciality, TeamKind
+from app.resources.levels import district_of
+from app.stock.models import Depot
+from app.web import locale
+from app.web.common import list_args, may, my_prefix, page, require, submit, url_args
+from app.web.forms import attach, choices
+
+bp = Blueprint("incidents_web", __name__, template_folder="templates")
+
+
+@bp.get("/incidents")
+def index() -> str:
+    args = list_args("status")
+    stmt = (incident_svc.touching(my_prefix()).options(selectinload(Incident.areas))
+            .order_by(case((Incident.status == IncidentStatus.ACTIVE, 0), else_=1)))
+    if args["status"] in {s.value for s in IncidentStatus}:
+        stmt = stmt.where(Incident.status == args["status"])
+    result = page(stmt, args, {"code": Incident.code, "title": Incident.title,
+                               "level": Incident.level, "started": Incident.started_at},
+                  [Incident.code, Incident.title], "-started")
+    session = db.session()
+    district = district_of(session, session.get_one(Area, current_user.area_id))
+    return render_template("incidents/list.html", page=result, args=url_args(args),
+                           levels=views.levels_of(session, district.id),
+                           statuses=choices(IncidentStatus, locale()),
+                           writable=may("incidents"))
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+def declare() -> str | Response | tuple[str, int]:
+    require("incidents")
+    session = db.session()
+    district = district_of(session, session.get_one(Area, current_user.area_id))
+    form = DeclareForm(level=4, duration_days=3)
+    form.hazard.choices = choices(Hazard, locale())
+    form.level.choices = views.level_choices(views.levels_of(session, district.id), locale())
+    if request.method == "POST" and form.validate():
+        try:
+            code = incident_svc.declare(
+                session, title=form.title.data or "", hazard=form.hazard.data,
+                level=form.level.data, areas=views.chosen_areas(session, form.areas.data),
+                duration_days=form.duration_days.data, exercise=form.exercise.data,
+                max_distance_km=form.max_distance_km.data, notes=form.notes.data or "")
+        except DomainError as exc:
+            attach(form, exc)
+        else:
+            return _first_plan(code)
+    picked = set(request.form.getlist("pick"))
+    return render_template("incidents/new.html", form=form,
+                           tree=views.picker(session, my_prefix()), picked=picked,
+                           whole=set(request.form.getlist("community")),
+                           typed=request.form), 422 if request.method == "POST" else 200
+
+
+def _first_plan(code: str) -> Response:
+    try:
+        allocation.make_plan(db.session(), code)
+    except DomainError as exc:
+        flash(_("Incident %(code)s is declared, but no plan could be made: %(why)s",
+                code=code, why=exc.detail), "error")
+    else:
+        flash(_("Incident %(code)s is declared; its teams are called and a plan is ready "
+                "for review.", code=code), "ok")
+    return redirect(url_for(".incident", code=code))
+
+
+@bp.get("/incidents/<code>")
+def incident(code: str) -> str:
+    return render_template("incidents/detail.html", **_page(code))
+
+
+def _page(code: str, **forms: Any) -> dict[str, Any]:
+    """Everything the incident page shows; `forms` replace the fresh ones (with errors)."""
+    session = db.session()
+    found = incident_svc.load(session, code)
+    info = incident_dict(found)
+    lang = locale()
+    levels = views.levels_of(session, found.district_id)
+    number = request.args.get("plan", type=int)
+    plan = next((p for p in found.plans if p.number == number), None) or (
+        found.plans[-1] if found.plans else None)
+    view = plan_dict(session, plan) if plan else None
+    newest = plan is not None and plan is found.plans[-1]
+    writable = may("incidents") and found.status is IncidentStatus.ACTIVE
+    ctx: dict[str, Any] = {
+        "incident": found, "info": info, "levels": levels, "plan": view, "newest": newest,
+        "writable": writable, "plans": [(p.number, p.status) for p in found.plans],
+        "kinds": {k.value: k.label(lang) for k in TeamKind},
+        "specialities": {s.value: s.label(lang) for s in Speciality},
+        "dispatches": _dispatches(found)}
+    if view:
+        cover = views.coverage(view["needs"])
+        groups = views.shipment_groups(view["shipments"])
+        show_all = request.args.get("shipments") == "all"
+        ctx.update(cover=cover, map_svg=views.plan_map(session, info, view, cover, lang),
+                   needs=views.needs_table(view["needs"], request.args.get("area"),
+                                           request.args.get("needs") == "all"),
+                   groups=groups if show_all else groups[:views.GROUPS_SHOWN],
+                   groups_total=len(groups), area_names={a["area"]: a["name"]
+                                                         for a in info["areas"]})
+    ctx["forms"] = {**_forms(found, levels, view), **forms}
+    return ctx
+
+
+def _forms(found: Incident, levels: dict[int, Any], view: dict[str, Any] | None) -> dict[str, Any]:
+    lang = locale()
+    level = IncidentLevelForm(prefix="level", level=found.level)
+    level.level.choices = views.level_choices(levels, lang)
+    people = "\n".join(f"{ia.area.code} {ia.affected} {ia.displaced}" for ia in found.areas)
+    return {"level": level, "route": _route_form(found),
+            "areas": AreasForm(prefix="areas", areas=people),
+            "confirm": ConfirmPlanForm(plan=view["number"] if view else None)}
+
+
+def _route_form(found: Incident) -> RouteForm:
+    form = RouteForm(prefix="route")
+    lang = locale()
+    depots = db.session().scalars(select(Depot).join(Area, Area.id == Depot.area_id).where(
+        Area.path.startswith(found.district.path), Depot.active).order_by(Depot.code))
+    form.depot.choices = [(d.code, f"{d.code} {d.name(lang)}") for d in depots]
+    form.area.choices = [(ia.area.code, f"{ia.area.code} {ia.area.name(lang)}")
+                         for ia in found.areas]
+    form.kind.choices = [("pinned", _("Must use this route")),
+                         ("forbidden", _("Never use this route"))]
+    return form
+
+
+def _dispatches(found: Incident) -> list[dict[str, Any]]:
+    return views.dispatch_rows(db.session(), found, principal_of(current_user),
+                               may("dispatches"))
+
+
+def _back(code: str, anchor: str) -> str:
+    return url_for(".incident", code=code, _anchor=anchor)
+
+
+def _act(domain: str, run: Callable[[], Any], done: str, to: str) -> Response:
+    """A button's POST: check the role, run the service, say what happened, go back."""
+    require(domain)
+    try:
+        run()
+    except (ValidationFailed, Conflict) as exc:
+        flash(exc.detail, "error")
+    else:
+        flash(done, "ok")
+    return redirect(to)
+
+
+@bp.post("/incidents/<code>/level")
+def change_level(code: str) -> Response | tuple[str, int]:
+    session = db.session()
+    found = incident_svc.load(session, code)
+    form = IncidentLevelForm(prefix="level")
+    form.level.choices = views.level_choices(views.levels_of(session, found.district_id),
+                                             locale())
+
+    def run() -> None:  # a new level re-plans at once, keeping the route rules
+        pins = _routes(code)
+        incident_svc.change_level(session, code, form.level.data)
+        _replan_now(code, pins)
+
+    done = submit(form, "incidents", run, _("The level changed: teams and the checklist follow "
+                                            "it, and a new plan was made."), _back(code, "plan"))
+    return done or (render_template("incidents/detail.html", **_page(code, level=form)), 422)
+
+
+@bp.post("/incidents/<code>/areas")
+def change_areas(code: str) -> Response | tuple[str, int]:
+    session = db.session()
+    form = AreasForm(prefix="areas")
+
+    def run() -> None:  # new areas re-plan at once, keeping the rules that still apply
+        pins = _routes(code)
+        incident_svc.set_areas(session, code, views.chosen_areas(session, form.areas.data))
+        _replan_now(code, pins)
+
+    done = submit(form, "incidents", run, _("The affected areas changed: teams follow them, "
+                                            "and a new plan was made."), _back(code, "areas"))
+    return done or (render_template("incidents/detail.html", **_page(code, areas=form)), 422)
+
+
+def _replan_now(code: str, pins: dict[str, list[dict[str, str]]]) -> None:
+    """Re-plan after a change; a failure is said, the change itself stands."""
+    areas = {ia.area.code for ia in incident_svc.load(db.session(), code).areas}
+    pins = {kind: [r for r in routes if r["area"] in areas] for kind, routes in pins.items()}
+    try:
+        allocation.make_plan(db.session(), code, pins=pins)
+    except DomainError as exc:
+        flash(_("No new plan could be made: %(why)s", why=exc.detail), "error")
+
+
+@bp.post("/incidents/<code>/tasks/<int:task_id>")
+def tick(code: str, task_id: int) -> Response:
+    done = request.form.get("done") == "1"
+    return _act("incidents", lambda: incident_svc.tick_task(db.session(), code, task_id, done),
+                _("Checklist updated."), _back(code, "checklist"))
+
+
+def _routes(code: str) -> dict[str, list[dict[str, str]]]:
+    """The route rules of the newest plan (a re-plan keeps them)."""
+    found = incident_svc.load(db.session(), code)
+    routes = found.plans[-1].routes if found.plans else {}
+    return {k: [dict(r) for r in routes.get(k, [])] for k in ("pinned", "forbidden")}
+
+
+@bp.post("/incidents/<code>/plans")
+def replan(code: str) -> Response:
+    return _act("incidents", lambda: allocation.make_plan(db.session(), code,
+                                                          pins=_routes(code)),
+                _("A new plan was made from the stock, shelters and teams as they are now."),
+                _back(code, "plan"))
+
+
+@bp.post("/incidents/<code>/routes")
+def add_route(code: str) -> Response | tuple[str, int]:
+    session = db.session()
+    form = _route_form(incident_svc.load(session, code))
+
+    def run() -> None:
+        routes, route = _routes(code), {"depot": form.depot.data, "area": form.area.data}
+        for kind in routes:  # a route is pinned or forbidden, never both
+            routes[kind] = [r for r in routes[kind] if r != route]
+        routes[form.kind.data].append(route)
+        allocation.make_plan(session, code, pins=routes)
+
+    done = submit(form, "incidents", run, _("Route rule saved; the plan was made again."),
+                  _back(code, "routes"))
+    return done or (render_template("incidents/detail.html", **_page(code, route=form)), 422)
+
+
+@bp.post("/incidents/<code>/routes/remove")
+def remove_route(code: str) -> Response:
+    route = {"depot": request.form.get("depot", ""), "area": request.form.get("area", "")}
+
+    def run() -> None:
+        routes = _routes(code)
+        routes = {k: [r for r in v if r != route] for k, v in routes.items()}
+        allocation.make_plan(db.session(), code, pins=routes)
+
+    return _act("incidents", run, _("Route rule removed; the plan was made again."),
+                _back(code, "routes"))
+
+
+@bp.post("/incidents/<code>/confirm")
+def confirm(code: str) -> Response:
+    require("incidents")
+    form = ConfirmPlanForm()
+    if not form.validate():
+        flash(_("Which plan? Reload the page and confirm again."), "error")
+        return redirect(_back(code, "plan"))
+    try:
+        orders = allocation.confirm(db.session(), code, form.plan.data)
+    except Conflict as exc:  # the stock moved (a fresh plan is ready) or already confirmed
+        flash(exc.detail, "error")
+        fresh = exc.extra.get("fresh_plan")
+        return redirect(url_for(".incident", code=code, plan=fresh, _anchor="plan"))
+    exercise = incident_svc.load(db.session(), code).exercise
+    flash(_("Plan %(n)s confirmed as an exercise: %(k)s dispatch orders open, no stock "
+            "reserved.", n=form.plan.data, k=len(orders)) if exercise else
+          _("Plan %(n)s confirmed: stock reserved, %(k)s dispatch orders open.",
+            n=form.plan.data, k=len(orders)), "ok")
+    return redirect(_back(code, "dispatches"))
+
+
+@bp.post("/incidents/<code>/close")
+def close(code: str) -> Response:
+    return _act("incidents", lambda: incident_svc.close(db.session(), code),
+                _("The incident is closed; its teams stood down."), _back(code, "top"))
+
+
+@bp.post("/dispatches/<code>/<any(deliver, cancel):action>")
+def close_dispatch(code: str, action: str) -> Response:
+    require("dispatches")
+    session = db.session()
+    incident = dispatch_svc.load(session, code).incident
+    run = dispatch_svc.deliver if action == "deliver" else dispatch_svc.cancel
+    if incident.exercise:
+        done = _("Dispatch %(code)s closed (an exercise: no stock moved).", code=code)
+    elif action == "deliver":
+        done = _("Dispatch %(code)s delivered: its stock is issued.", code=code)
+    else:
+        done = _("Dispatch %(code)s cancelled: its stock is back in the depot.", code=code)
+    return _act("dispatches", lambda: run(session, code), done,
+                _back(incident.code, "dispatches"))
+
+
+@bp.get("/incidents/<code>/dispatches/print")
+def print_orders(code: str) -> str:
+    session = db.session()
+    found = incident_svc.load(session, code)
+    wanted = request.args.get("status")
+    if wanted not in {s.value for s in DispatchStatus}:
+        wanted = None  # every order that still counts: open or delivered
+    orders = [d for d in _dispatches(found) if d["status"] == wanted
+              or (wanted is None and d["status"] != DispatchStatus.CANCELLED.value)]
+    return _print(found, orders)
+
+
+@bp.get("/incidents/<code>/cap.xml")
+def cap_alert(code: str) -> Response:
+    """The incident's newest CAP 1.2 alert (or ?n=<number>) as a download."""
+    from app.incidents.interop.cap_files import alerts_for, xml_response
+
+    alerts = alerts_for(incident_svc.load(db.session(), code))
+    if not alerts:
+        abort(404)
+    number = request.args.get("n", type=int)
+    return xml_response(next((a for a in alerts if a.number == number), alerts[-1]))
+
+
+@bp.get("/incidents/<code>/exports/<kind>")
+def export(code: str, kind: str) -> Response:
+    """HXL-tagged CSVs (needs, deliveries) and EDXL-RM messages of an incident, for the page;
+    the same files as the API's, with the session's scope checks."""
+    from app.incidents.interop import edxl
+    from app.incidents.interop import hxl as hxl_exports
+
+    session = db.session()
+    incident_svc.load(session, code)  # scope
+    lang = "zh" if locale().startswith("zh") else "en"
+    if kind in ("needs.csv", "deliveries.csv"):
+        made = (hxl_exports.needs_csv if kind == "needs.csv" else
+                hxl_exports.deliveries_csv)(session, code, lang)
+        return download(made.text.encode("utf-8"), made.filename, "text/csv; charset=utf-8")
+    if kind == "request-resource.xml":
+        name, body = edxl.request_resource(session, code)
+    elif kind == "commit-resource.xml":
+        number = request.args.get("plan", type=int)
+        if number is None:
+            abort(404)
+        name, body = edxl.commit_resource(session, code, number)
+    else:
+        abort(404)
+    return download(body, name, "application/xml")
+
+
+@bp.get("/dispatches/<code>/print")
+def print_order(code: str) -> str:
+    session = db.session()
+    order = dispatch_svc.load(session, code)
+    found = incident_svc.load(session, order.incident.code)
+    return _print(found, [d for d in _dispatches(found) if d["code"] == code])
+
+
+def _print(found: Incident, orders: list[dict[str, Any]]) -> str:
+    levels = views.levels_of(db.session(), found.district_id)
+    return render_template("incidents/print.html", incident=found, orders=orders,
+                           level=levels.get(found.level), now=utcnow())

@@ -1,0 +1,76 @@
+"""Schemas: incidents, plans and dispatch orders."""
+from __future__ import annotations
+
+from apiflask import Schema, fields, validators
+
+from app.api.schemas import Int, code_field, count, one_of, text
+from app.core.vocabulary import Hazard
+
+
+class AffectedAreaIn(Schema):
+    area = code_field()
+    affected = count(load_default=None, allow_none=True,
+                     metadata={"description": "default: the area's population"})
+    displaced = count(load_default=None, allow_none=True,
+                      metadata={"description": "default: the hazard's displaced share"})
+    need_access = count(load_default=None, allow_none=True,
+                        metadata={"description": "wheelchair users among the displaced"})
+
+
+class IncidentIn(Schema):
+    title = fields.String(load_default="", validate=validators.Length(max=200))
+    hazard = fields.String(required=True, validate=one_of(Hazard))
+    level = Int(strict=True, required=True, validate=validators.Range(min=1, max=4))
+    areas = fields.List(fields.Nested(AffectedAreaIn), required=True,
+                        validate=validators.Length(min=1, max=20_000))
+    duration_days = Int(strict=True, load_default=3,
+                                   validate=validators.Range(min=1, max=365))
+    started_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    exercise = fields.Boolean(load_default=False)
+    max_distance_km = fields.Float(load_default=None, allow_none=True,
+                                   validate=validators.Range(min=0.1, max=1000))
+    shelter_distance_km = fields.Float(load_default=None, allow_none=True,
+                                       validate=validators.Range(min=0.1, max=200))
+    notes = text(2000)
+    plan = fields.Boolean(load_default=True, metadata={"description": "make the first plan"})
+
+
+class LevelIn(Schema):
+    level = Int(strict=True, required=True, validate=validators.Range(min=1, max=4))
+
+
+class AreasIn(Schema):
+    areas = fields.List(fields.Nested(AffectedAreaIn), required=True,
+                        validate=validators.Length(min=1, max=20_000))
+
+
+class TaskIn(Schema):
+    done = fields.Boolean(load_default=True)
+
+
+class RouteIn(Schema):
+    depot = code_field()
+    area = code_field()
+
+
+class PlanIn(Schema):
+    pinned = fields.List(fields.Nested(RouteIn), load_default=list,
+                         validate=validators.Length(max=1000))
+    forbidden = fields.List(fields.Nested(RouteIn), load_default=list,
+                            validate=validators.Length(max=1000))
+
+
+class CloseIn(Schema):
+    reason = text(500)
+
+
+class IncidentQuery(Schema):
+    status = fields.String(load_default=None,
+                           validate=validators.OneOf(["draft", "active", "closed"]))
+
+
+class DispatchQuery(Schema):
+    incident = fields.String(load_default=None, validate=validators.Length(max=40))
+    status = fields.String(load_default=None,
+                           validate=validators.OneOf(["reserved", "delivered", "cancelled"]))
+

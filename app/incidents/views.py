@@ -1,0 +1,166 @@
+"""Incidents and plans as plain data for the API, the pages and printed orders, with every
+explanation rendered in the reader's language."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.core.i18n import _, lang
+from app.incidents.allocation.services import is_stale
+from app.incidents.models import (
+    AllocationPlan,
+    Dispatch,
+    Incident,
+    PlanAssignment,
+    PlanLine,
+    PlanPlacement,
+    PlanShipment,
+)
+
+
+def _name(obj: Any) -> str:
+    return obj.name(lang()) if hasattr(obj, "name") else str(obj)
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def explain_line(reason: dict[str, Any], item: str, planned: int) -> str:
+    """"Needs 18,000 L water; 11,200 L in reach within 30 km; depot D07 holds 9,000 L beyond
+    reach" — the shortfall of one area and item in words."""
+    if not reason:
+        return ""
+    unit = reason["unit_zh"] if lang() == "zh" else reason["unit_en"]
+    parts = [_("needs %(n)s %(unit)s of %(item)s", n=_num(reason["needed"]), unit=unit,
+               item=item)]
+    if reason["in_reach"]:
+        parts.append(_("%(n)s %(unit)s in reach within %(km)s km", n=_num(reason["in_reach"]),
+                       unit=unit, km=_num(reason["reach_km"])))
+        if reason["sharing"]:
+            parts.append(_("shared with %(n)s other affected areas", n=reason["sharing"]))
+        parts.append(_("this plan sends %(n)s %(unit)s (%(pct)s %%)", n=_num(planned),
+                       unit=unit, pct=round(100 * planned / reason["needed"])))
+    else:
+        parts.append(_("no depot within %(km)s km has any free (unreserved, unexpired)",
+                       km=_num(reason["reach_km"])))
+    beyond = reason.get("beyond")
+    if beyond:
+        parts.append(_("depot %(depot)s holds %(n)s %(unit)s beyond reach (%(km)s km)",
+                       depot=beyond["depot"], n=_num(beyond["quantity"]), unit=unit,
+                       km=f"{beyond['km']:.1f}"))
+    return _("; ").join(parts)
+
+
+def explain_unplaced(row: dict[str, Any]) -> str:
+    """Why evacuees of an area have no shelter place."""
+    if row["code"] == "no_location":
+        text = _("the area has no map position")
+    elif row["code"] == "full":
+        text = _("the %(n)s shelters within %(km)s km are full", n=row["shelters_in_reach"],
+                 km=_num(row["reach_km"]))
+    else:
+        text = _("no shelter within %(km)s km", km=_num(row["reach_km"]))
+    nearest = row.get("nearest_free")
+    if nearest:
+        text += _("; nearest with room: %(shelter)s at %(km)s km", shelter=nearest["shelter"],
+                  km=f"{nearest['km']:.1f}")
+    return text
+
+
+def incident_dict(incident: Incident) -> dict[str, Any]:
+    return {
+        "code": incident.code, "title": incident.title, "hazard": incident.hazard.value,
+        "hazard_label": incident.hazard.label(lang()), "level": incident.level,
+        "status": incident.status.value, "exercise": incident.exercise,
+        "district": incident.district.code, "started_at": incident.started_at.isoformat(),
+        "duration_days": incident.duration_days, "max_distance_km": incident.max_distance_km,
+        "shelter_distance_km": incident.shelter_distance_km, "notes": incident.notes,
+        "declared_by": incident.declared_by,
+        "areas": [{"area": ia.area.code, "name": _name(ia.area), "affected": ia.affected,
+                   "displaced": ia.displaced, "vulnerable": ia.vulnerable,
+                   "need_access": ia.need_access, "lat": ia.area.lat, "lon": ia.area.lon}
+                  for ia in incident.areas],
+        "teams": [{"team": m.team.code, "name": _name(m.team), "kind": m.team.kind.value,
+                   "speciality": m.team.speciality.value, "status": m.status.value,
+                   "level": m.level, "members": len(m.team.members),
+                   "phone": m.team.contact_phone} for m in incident.mobilisations],
+        "checklist": [{"id": t.id, "level": t.level,
+                       "text": t.text_zh if lang() == "zh" else (t.text_en or t.text_zh),
+                       "owner": t.owner, "done": t.done_at is not None, "done_by": t.done_by,
+                       "done_at": t.done_at.isoformat() if t.done_at else None}
+                      for t in incident.checklist if not t.cancelled],
+        "plans": [{"number": p.number, "status": p.status.value} for p in incident.plans],
+    }
+
+
+def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
+    """A plan with its ICS-215 lines, shipments, placements, assignments and explanations."""
+    lines = session.scalars(select(PlanLine).where(PlanLine.plan_id == plan.id)
+                            .options(selectinload(PlanLine.area), selectinload(PlanLine.item))
+                            .order_by(PlanLine.id)).all()
+    shipments = session.scalars(
+        select(PlanShipment).where(PlanShipment.plan_id == plan.id)
+        .options(selectinload(PlanShipment.depot), selectinload(PlanShipment.area),
+                 selectinload(PlanShipment.item), selectinload(PlanShipment.lot))
+        .order_by(PlanShipment.id)).all()
+    # placements and assignments with their shelters and teams in one query each, not one
+    # lazy load per row (a plan for a whole street has dozens)
+    placements = session.scalars(
+        select(PlanPlacement).where(PlanPlacement.plan_id == plan.id)
+        .options(selectinload(PlanPlacement.area), selectinload(PlanPlacement.shelter))
+        .order_by(PlanPlacement.id)).all()
+    assignments = session.scalars(
+        select(PlanAssignment).where(PlanAssignment.plan_id == plan.id)
+        .options(selectinload(PlanAssignment.team), selectinload(PlanAssignment.area))
+        .order_by(PlanAssignment.id)).all()
+    dispatch_codes = dict(session.execute(select(Dispatch.id, Dispatch.code)
+                                          .where(Dispatch.plan_id == plan.id)).all())
+    return {
+        "incident": plan.incident.code, "number": plan.number, "status": plan.status.value,
+        "level": plan.level, "stale": plan.status.value == "proposed" and is_stale(session, plan),
+        "solver_status": plan.solver_status, "solve_seconds": plan.solve_seconds,
+        "delivery_date": plan.delivery_date.date().isoformat(), "routes": plan.routes,
+        "summary": plan.summary, "created_by": plan.created_by,
+        "created_at": plan.created_at.isoformat(), "confirmed_by": plan.confirmed_by,
+        "needs": [{"area": ln.area.code, "area_name": _name(ln.area), "item": ln.item.code,
+                   "item_name": _name(ln.item),
+                   "unit": ln.item.unit_zh if lang() == "zh" else ln.item.unit_en,
+                   "required": ln.required, "priority": ln.priority, "committed": ln.committed,
+                   "in_reach": ln.in_reach, "planned": ln.planned,
+                   "priority_planned": ln.priority_planned, "shortfall": ln.shortfall,
+                   "reason": explain_line(ln.reason, _name(ln.item), ln.planned)} for ln in lines],
+        "shipments": [{"depot": s.depot.code, "area": s.area.code, "item": s.item.code,
+                       "item_name": _name(s.item), "lot": s.lot.lot_number,
+                       "expiry_date": s.lot.expiry_date.isoformat() if s.lot.expiry_date
+                       else None, "quantity": s.quantity, "km": s.km,
+                       "dispatch": dispatch_codes.get(s.dispatch_id)} for s in shipments],
+        "placements": [{"area": p.area.code, "shelter": p.shelter.code,
+                        "shelter_name": _name(p.shelter), "people": p.people,
+                        "need_access": p.need_access, "km": p.km} for p in placements],
+        "assignments": [{"team": a.team.code, "team_name": _name(a.team), "area": a.area.code,
+                         "kind": a.team.kind.value, "speciality": a.team.speciality.value,
+                         "km": a.km, "minutes": a.minutes} for a in assignments],
+        "unplaced": [{**u, "reason": explain_unplaced(u)}
+                     for u in plan.explanations.get("unplaced", [])],
+        "unfilled": plan.explanations.get("unfilled", []),
+    }
+
+
+def dispatch_dict(dispatch: Dispatch) -> dict[str, Any]:
+    return {"code": dispatch.code, "status": dispatch.status.value,
+            "status_label": dispatch.status.label(lang()),
+            "depot": dispatch.depot.code, "depot_name": _name(dispatch.depot),
+            "depot_address": dispatch.depot.address,
+            "depot_contact": f"{dispatch.depot.contact_name} {dispatch.depot.contact_phone}",
+            "area": dispatch.area.code, "area_name": _name(dispatch.area), "km": dispatch.km,
+            "created_at": dispatch.created_at.isoformat(),
+            "closed_at": dispatch.closed_at.isoformat() if dispatch.closed_at else None,
+            "closed_by": dispatch.closed_by,
+            "lines": [{"item": s.item.code, "item_name": _name(s.item),
+                       "unit": s.item.unit_zh if lang() == "zh" else s.item.unit_en,
+                       "lot": s.lot.lot_number,
+                       "expiry_date": s.lot.expiry_date.isoformat() if s.lot.expiry_date
+                       else None, "quantity": s.quantity} for s in dispatch.shipments]}

@@ -1,0 +1,15 @@
+"""Notifications: the outbox and inbox, the scheduler and the job registry."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages, API, CLI commands and jobs."""
+    from app.api import register_blueprint
+    from app.notifications import api, cli, pages
+
+    app.register_blueprint(pages.bp)
+    register_blueprint(app, api.bp)
+    app.cli.add_command(cli.scheduler_cmd)
+    app.cli.add_command(cli.jobs_group)

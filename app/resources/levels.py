@@ -1,0 +1,119 @@
+"""Mobilisation levels: per district, response Ⅰ–Ⅳ with rules and checklists."""
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.areas.models import Area
+from app.core.access import require_writer
+from app.core.db import unit_of_work
+from app.core.errors import NotFound, ValidationFailed
+from app.core.i18n import _
+from app.core.lookup import by_code, scoped_by_code
+from app.core.vocabulary import AreaLevel
+from app.resources.enums import MobilisationScope, Speciality, TeamKind
+from app.resources.models import ChecklistItem, MobilisationLevel, MobilisationRule, Team
+
+
+def seed_data() -> dict[str, Any]:
+    return tomllib.loads(resources.files("app.seeds").joinpath("levels.toml").read_text("utf-8"))
+
+
+def district_of(session: Session, area: Area) -> Area:
+    root_id = int(area.path.strip("/").split("/")[0])
+    return session.get_one(Area, root_id)
+
+
+def seed_levels(session: Session, district: Area) -> int:
+    """Give a district the default levels from the seed file (skips levels it already has)."""
+    have = set(session.scalars(select(MobilisationLevel.level)
+                               .where(MobilisationLevel.district_id == district.id)))
+    added = 0
+    for raw in seed_data()["level"]:
+        if raw["level"] in have:
+            continue
+        session.add(_build(district, raw))
+        added += 1
+    session.flush()
+    return added
+
+
+def _build(district: Area, raw: dict[str, Any]) -> MobilisationLevel:
+    fields = {k: v for k, v in raw.items() if k not in {"rules", "checklist"}}
+    level = MobilisationLevel(district_id=district.id, **fields)
+    _set_children(level, raw.get("rules", []), raw.get("checklist", []))
+    return level
+
+
+def _set_children(level: MobilisationLevel, rules: list[dict[str, Any]] | None,
+                  checklist: list[dict[str, Any]] | None) -> None:
+    if rules is not None:
+        try:
+            level.rules = [MobilisationRule(
+                team_kind=TeamKind(r["team_kind"]),
+                speciality=Speciality(r["speciality"]) if r.get("speciality") else None,
+                scope=MobilisationScope(r["scope"])) for r in rules]
+        except (KeyError, ValueError) as exc:
+            raise ValidationFailed(f"Bad mobilisation rule: {exc}", field="rules") from None
+    if checklist is not None:
+        level.checklist = [ChecklistItem(position=i + 1, text_zh=c["text_zh"],
+                                         text_en=c.get("text_en", ""), owner=c.get("owner", ""))
+                           for i, c in enumerate(checklist)]
+
+
+def get_level(session: Session, district_code: str, level: int,
+              scoped: bool = True) -> MobilisationLevel:
+    """A district's response level; scoped=False when a declaration within the caller's
+    areas needs the district's rules (community staff declaring an exercise)."""
+    district = (scoped_by_code if scoped else by_code)(session, Area, district_code, "district")
+    found = session.scalar(select(MobilisationLevel).where(
+        MobilisationLevel.district_id == district.id, MobilisationLevel.level == level))
+    if found is None:
+        raise NotFound(_("%(code)s has no response level %(level)s.", code=district_code,
+                         level=level), field="level")
+    return found
+
+
+def update_level(session: Session, district_code: str, level: int,
+                 data: dict[str, Any]) -> MobilisationLevel:
+    """Edit a level's labels, trigger, rules (replaced) or checklist (replaced)."""
+    require_writer("levels")
+    data = dict(data)
+    with unit_of_work(session):
+        found = get_level(session, district_code, level)
+        _set_children(found, data.pop("rules", None), data.pop("checklist", None))
+        for key, value in data.items():
+            setattr(found, key, value)
+        session.flush()
+    return found
+
+
+def teams_mobilised(session: Session, level: MobilisationLevel, incident_area: Area) -> list[Team]:
+    """The teams a level calls out for an incident in this area, per its rules."""
+    district = level.district
+    street = _ancestor_at(session, incident_area, AreaLevel.STREET) or district
+    prefixes = {MobilisationScope.INCIDENT_AREA: incident_area.path,
+                MobilisationScope.STREET: street.path,
+                MobilisationScope.DISTRICT: district.path}
+    found: dict[int, Team] = {}
+    for rule in level.rules:
+        stmt = (select(Team).join(Area, Area.id == Team.home_area_id)
+                .where(Team.kind == rule.team_kind,
+                       Area.path.startswith(prefixes[rule.scope])))
+        if rule.speciality is not None:
+            stmt = stmt.where(Team.speciality == rule.speciality)
+        for team in session.scalars(stmt):
+            found[team.id] = team
+    return sorted(found.values(), key=lambda t: t.code)
+
+
+def _ancestor_at(session: Session, area: Area, level: AreaLevel) -> Area | None:
+    for aid in area.path.strip("/").split("/"):
+        anc = session.get_one(Area, int(aid))
+        if anc.level is level:
+            return anc
+    return None

@@ -1,1 +1,0 @@
-"""Use cases. Each public function owns one transaction and returns plain data."""

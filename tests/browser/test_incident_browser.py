@@ -1,0 +1,77 @@
+"""Declare an incident, read its plan on the map, confirm it and print the orders in Chromium."""
+from __future__ import annotations
+
+from typing import Any
+
+from tests.helpers import shot
+
+GRIDS = ("S01-C01-G01", "S01-C01-G02")
+
+
+def declare_two_grids(page: Any) -> str:
+    page.goto(page.base + "/incidents")
+    page.click("a[href='/incidents/new']")
+    page.wait_for_load_state()
+    page.fill("#title", "暴雨内涝 浏览器测试")
+    page.select_option("#hazard", "rainstorm")
+    page.select_option("#level", "3")
+    page.fill("[data-picker-find]", "S01-C01")
+    assert page.locator("#c-S01-C02").is_hidden()  # the search narrows the list
+    for grid in GRIDS:
+        page.check(f"#g-{grid}")
+    assert page.locator("#c-S01-C01").is_checked()  # both grids: the whole community
+    page.fill(f"input[name='affected-{GRIDS[0]}']", "300")
+    assert "2" in page.locator("[data-picker-count]").inner_text()
+    shot(page, "incident-declare-zh")
+    page.click("form.declare button[type=submit]")
+    page.wait_for_load_state()
+    assert "/incidents/INC-" in page.url
+    return page.url.rsplit("/", 1)[-1]
+
+
+def test_declare_review_confirm_and_print_in_the_browser(open_page: Any) -> None:
+    page = open_page("coordinator")
+    code = declare_two_grids(page)
+    assert "暴雨内涝 浏览器测试" in page.locator("h1").inner_text()
+    assert page.locator("table.needs tbody tr").count() >= 2 * 10
+    assert page.locator("svg.map circle").count() == 2
+    assert page.locator("svg.map line").count() >= 2  # shipments and placements drawn
+    assert "300" in page.locator("#areas").inner_text()
+    shot(page, "incident-plan-zh")
+
+    page.click("form.confirm-bar button[type=submit]")
+    page.wait_for_load_state()
+    assert "已确认" in page.locator(".flash").inner_text()
+    rows = page.locator("#dispatches tbody tr")
+    orders = rows.count()
+    assert orders >= 1 and "已预留待发" in rows.first.inner_text()
+
+    page.click("#dispatches a.button")  # print dispatch orders
+    page.wait_for_load_state()
+    assert page.locator("article.order").count() == orders
+    assert code in page.locator("article.order").first.inner_text()
+    assert page.locator("article.order td.lot").count() >= 1
+    shot(page, "incident-print-zh")
+    foreign = [u for u in page.requests if not u.startswith(page.base)]
+    assert foreign == []
+
+
+def test_the_incident_page_in_english_and_on_a_phone(open_page: Any) -> None:
+    page = open_page("coordinator")
+    code = declare_two_grids(page)
+    page.goto(page.base + "/lang/en")
+    page.goto(page.base + f"/incidents/{code}")
+    assert "Needs (ICS-215)" in page.locator("main").inner_text()
+    assert "Level III response" in page.locator(".badges").inner_text()
+    shot(page, "incident-plan-en")
+
+    phone = open_page("staff", viewport={"width": 390, "height": 844})
+    phone.goto(phone.base + f"/incidents/{code}")
+    assert phone.locator("table.needs").is_visible()
+    assert phone.locator("form.confirm-bar").count() == 0  # staff read the plan only
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    shot(phone, "phone-incident-zh")
+    foreign = [u for u in page.requests + phone.requests
+               if not u.startswith((page.base, "data:"))]
+    assert foreign == []

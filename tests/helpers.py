@@ -1,0 +1,137 @@
+"""Helpers shared by the tests (this module only; test modules never import each other).
+
+`readygrid ARGS` in this process (click's test runner), answering like subprocess.run.
+
+For the long tables of bad inputs: starting Python and importing the app for each costs
+3-4 s, and what they check (exit status, one line on stderr, stdout empty) is click's and
+ours alike in both. Each command's contract is still also run as a real process."""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.cli.db import recreate_postgres_database
+from app.core import db
+from app.core.actor import reset_actor, set_actor, system_actor
+from app.demo import DEMO_PASSWORD
+
+
+def no_database(tmp_path: Path) -> dict[str, str]:
+    """Settings whose database cannot be opened: the command must not need one."""
+    return {"READYGRID_DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}",
+            "READYGRID_SECRET_KEY": "test"}
+
+
+def readygrid(args: list[str], env: dict[str, str], cwd: Path
+              ) -> subprocess.CompletedProcess[str]:
+    from app.cli import command_line
+
+    # FlaskGroup sets FLASK_RUN_FROM_CLI in os.environ: named here, the runner restores it
+    env = {**env, "FLASK_RUN_FROM_CLI": ""}
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(command_line(), args, env=env, prog_name="readygrid")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["readygrid", *args], result.exit_code, result.stdout,
+                                       result.stderr)
+
+
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'id="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the form"
+    return match.group(1)
+
+
+def sign_in(client: Any, user: str = "coordinator") -> None:
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    resp = client.post("/login", data={"username": user, "password": DEMO_PASSWORD,
+                                       "csrf_token": token})
+    assert resp.status_code == 302
+
+
+
+
+@contextmanager
+def system(app: Any) -> Iterator[Any]:
+    """A database session acting as the system, for looking behind the pages."""
+    with app.app_context():
+        token = set_actor(system_actor("test"))
+        try:
+            yield db.session()
+        finally:
+            reset_actor(token)
+
+
+def signed_in(app: Any, user: str) -> Any:
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under `pytest -n`
+
+
+def worker_database(url: str) -> str:
+    """One PostgreSQL database per pytest-xdist worker (readygrid_test_gw0, ...): the suite
+    truncates and rebuilds its database around every test."""
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
+        hide_password=False)
+
+
+PG_URL = worker_database(os.environ.get("READYGRID_TEST_DATABASE_URL", ""))
+
+
+ON_POSTGRES = PG_URL.startswith("postgresql")
+
+
+pg_recreate = recreate_postgres_database
+
+
+def copy_demo(template_url: str, url: str) -> None:
+    """Make the database at url a copy of the demo template (nothing may hold it open)."""
+    if ON_POSTGRES:
+        _clone_postgres(template_url, url)
+        return
+    target = Path(make_url(url).database or "")
+    for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(make_url(template_url).database or "", target)
+
+
+def _clone_postgres(template_url: str, url: str) -> None:
+    """Replace a database by a copy of another (CREATE DATABASE ... TEMPLATE)."""
+    target, template = make_url(url).database, make_url(template_url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
+    admin.dispose()
