@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app.cli.db import recreate_postgres_database
 from app.core import db
 from app.core.actor import reset_actor, set_actor, system_actor
 from app.demo import DEMO_PASSWORD
+
+PROBLEM = "application/problem+json"
 
 
 def no_database(tmp_path: Path) -> dict[str, str]:
@@ -56,9 +58,10 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(client: Any, user: str = "coordinator") -> None:
+def sign_in(client: Any, user: str = "coordinator", password: str = DEMO_PASSWORD) -> None:
+    """Sign a test client in through the login form (the demo password by default)."""
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={"username": user, "password": DEMO_PASSWORD,
+    resp = client.post("/login", data={"username": user, "password": password,
                                        "csrf_token": token})
     assert resp.status_code == 302
 
@@ -76,9 +79,10 @@ def system(app: Any) -> Iterator[Any]:
             reset_actor(token)
 
 
-def signed_in(app: Any, user: str) -> Any:
+def signed_in(app: Any, user: str, password: str = DEMO_PASSWORD) -> Any:
+    """A browser-like test client signed in as `user`."""
     client = app.test_client()
-    sign_in(client, user)
+    sign_in(client, user, password)
     return client
 
 
@@ -135,3 +139,42 @@ def _clone_postgres(template_url: str, url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
     admin.dispose()
+
+
+def page_token(client: Any, path: str = "/password") -> str:
+    """A CSRF token of the signed-in session (any page with a form has it)."""
+    return csrf_token(client.get(path).get_data(as_text=True))
+
+
+def api(client: Any, headers: dict[str, str]) -> Any:
+    """api('post', url, json=...) as the user whose bearer headers are given."""
+    def call(method: str, url: str, **kw: Any) -> Any:
+        return getattr(client, method)(url, headers=headers, **kw)
+    return call
+
+
+def cli(app: Any, *args: str) -> Any:
+    """`readygrid ARGS` against the test app's database (click's result: exit_code, output)."""
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+@contextmanager
+def stored(app: Any) -> Iterator[Any]:
+    """A database session acting as the system: set-up data, and reading stored results."""
+    with app.app_context():
+        token = set_actor(system_actor("test"))
+        try:
+            session = db.session()
+            yield session
+            session.commit()
+        finally:
+            reset_actor(token)
+
+
+def count(app: Any, model: Any, *where: Any) -> int:
+    with stored(app) as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def is_problem(resp: Any, *statuses: int) -> bool:
+    return resp.status_code in statuses and resp.mimetype == PROBLEM

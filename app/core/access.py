@@ -1,6 +1,10 @@
 """Who may change what: roles as data, checked by every writing service."""
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import ColumnElement, literal, or_
+
 from app.core.errors import Forbidden
 from app.core.i18n import _, lang
 from app.core.lookup import actor
@@ -41,3 +45,10 @@ def require_writer(domain: str) -> None:
 
 def can_write(role: Role, domain: str) -> bool:
     return role in WRITERS[domain]
+
+
+def in_scope_or_above(path: Any) -> ColumnElement[bool]:
+    """SQL: an area column's path lies in the actor's subtree or above it (the district's and
+    the street's rules apply in a community; a sibling community's do not)."""
+    mine = actor().area_path
+    return or_(path.startswith(mine), literal(mine).startswith(path))

@@ -86,6 +86,16 @@ def ensure_in_scope(obj: Any, field: str | None = None) -> None:
                         field=field)
 
 
+def ensure_applies(obj: Any, field: str | None = None) -> None:
+    """Refuse a record that is neither in the actor's subtree nor above it: a community may
+    follow its street's and district's plans, never a sibling community's."""
+    path = owning_path(obj)
+    mine = actor().area_path
+    if path is not None and not (path.startswith(mine) or mine.startswith(path)):
+        raise Forbidden(_("This record belongs to an area outside your responsibility."),
+                        field=field)
+
+
 def scoped_by_code(session: Session, model: type[T], code: str, field: str | None = None) -> T:
     obj = by_code(session, model, code, field)
     ensure_in_scope(obj, field)

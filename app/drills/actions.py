@@ -16,7 +16,15 @@ from app.core.db import unit_of_work
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.fields import date_field, enum_field
 from app.core.i18n import _
-from app.core.lookup import actor, ensure_in_scope, next_codes, reject_unknown, scoped_by_code
+from app.core.lookup import (
+    actor,
+    ensure_applies,
+    ensure_in_scope,
+    ensure_visible,
+    next_codes,
+    reject_unknown,
+    scoped_by_code,
+)
 from app.drills import services as drills
 from app.drills.enums import OPEN_ACTIONS, ActionStatus, Poete
 from app.drills.models import CorrectiveAction, Drill
@@ -42,6 +50,8 @@ def create(session: Session, data: dict[str, Any], today: date | None = None) ->
             raise ValidationFailed(_("This field is required."), field=key)
     with unit_of_work(session):
         drill = drills.load(session, data["drill"]) if data.get("drill") else None
+        if drill is not None:
+            ensure_visible(drill, "drill")
         if drill is not None and data.get("area") in (None, ""):
             area = drill.area
         elif data.get("area"):
@@ -86,6 +96,7 @@ def _flag_plan(session: Session, action: CorrectiveAction, drill: Drill | None) 
     if plan is None:
         raise ValidationFailed(_("Only a finding of a drill with a linked plan can flag the "
                                  "plan for revision."), field="flags_plan")
+    ensure_applies(plan, "flags_plan")  # a plan of one's areas or above, never a sibling's
     plan.needs_revision = True
     plan.revision_reasons = [*plan.revision_reasons,
                              f"{action.code} ({drill.code if drill else ''}): {action.title}"]

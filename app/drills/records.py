@@ -10,7 +10,7 @@ from app.core.access import require_writer
 from app.core.db import unit_of_work
 from app.core.errors import Conflict, ValidationFailed
 from app.core.i18n import _
-from app.core.lookup import actor, by_code, reject_unknown
+from app.core.lookup import actor, reject_unknown, scoped_by_code
 from app.core.vocabulary import AreaLevel
 from app.drills import services as drills
 from app.drills.enums import DrillStatus, Rating
@@ -107,7 +107,7 @@ def _attendance(session: Session, drill: Drill, rows: list[dict[str, Any]]) -> l
     out: list[Attendance] = []
     seen: set[tuple[int, int | None]] = set()
     for i, row in enumerate(rows):
-        team = by_code(session, Team, str(row.get("team", "")), f"attendance.{i}.team")
+        team = scoped_by_code(session, Team, str(row.get("team", "")), f"attendance.{i}.team")
         member_id = None
         if row.get("member") not in (None, ""):
             try:

@@ -26,6 +26,7 @@ from app.core.i18n import _
 from app.core.lookup import (
     actor,
     by_code,
+    ensure_applies,
     ensure_in_scope,
     next_codes,
     reject_unknown,
@@ -117,6 +118,13 @@ FIELDS = {"title", "exercise_type", "form", "scope", "unit", "hazard", "area", "
           "venue_address", "expected_participants", "teams", "rrule", "notes"}
 
 
+def _linked_plan(session: Session, code: str) -> int:
+    """A plan a drill may exercise: its area's own, or a plan of an area above it."""
+    plan = by_code(session, ContingencyPlan, code, "plan")
+    ensure_applies(plan, "plan")
+    return plan.id
+
+
 def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[str, Any]:
     """Validate and resolve a drill's fields; returns model attribute values."""
     reject_unknown(data, FIELDS)
@@ -134,10 +142,9 @@ def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[
     if "area" in data:
         out["area_id"] = scoped_by_code(session, Area, data["area"], "area").id
     if "plan" in data:
-        out["plan_id"] = (by_code(session, ContingencyPlan, data["plan"], "plan").id
-                          if data["plan"] else None)
+        out["plan_id"] = _linked_plan(session, data["plan"]) if data["plan"] else None
     if "venue_shelter" in data:
-        out["venue_shelter_id"] = (by_code(session, Shelter, data["venue_shelter"],
+        out["venue_shelter_id"] = (scoped_by_code(session, Shelter, data["venue_shelter"],
                                            "venue_shelter").id if data["venue_shelter"] else None)
     for key in ("venue_address", "notes", "rrule"):
         if key in data:
@@ -175,7 +182,7 @@ def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[
         raise ValidationFailed(_("A drill ends after it starts."), field="ends_at")
     if "teams" in data:
         raw = data["teams"] or []
-        out["teams"] = [by_code(session, Team, str(c), "teams")
+        out["teams"] = [scoped_by_code(session, Team, str(c), "teams")
                         for c in ([raw] if isinstance(raw, str) else raw)]
     return out
 

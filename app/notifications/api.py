@@ -4,18 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.api.common import PROBLEM_RESPONSES, ListQuery, envelope, principal, subtree_prefix
 from app.areas.models import Area
 from app.core import db
-from app.core.actor import Principal
-from app.core.db import unit_of_work, utcnow
-from app.core.errors import Forbidden, NotFound
-from app.core.i18n import _
 from app.core.listing import page_of
-from app.core.vocabulary import Role
 from app.notifications import schemas as s
+from app.notifications import services as notifications
 from app.notifications.models import Notification
 
 bp = APIBlueprint("notifications", __name__, url_prefix="/api/v1", tag="Notifications")
@@ -24,24 +20,6 @@ NotificationPage = envelope(s.NotificationOut, "NotificationPage")
 
 class NotificationListQuery(ListQuery, s.NotificationQuery):
     pass
-
-
-def _district_wide(who: Principal) -> bool:
-    """Notifications without an area are for those who answer for the whole district."""
-    if who.area_path == "":
-        return True
-    if who.role not in (Role.ADMIN, Role.COORDINATOR) or who.area_id is None:
-        return False
-    area = db.session().get(Area, who.area_id)
-    return area is not None and area.parent_id is None
-
-
-def _visible(who: Principal, prefix: str | None = None) -> Any:
-    in_areas = Notification.area_id.in_(select(Area.id).where(
-        Area.path.startswith(prefix or who.area_path)))
-    if prefix is None and _district_wide(who):
-        return or_(Notification.area_id.is_(None), in_areas)
-    return in_areas
 
 
 def _notifications(rows: list[Notification]) -> list[dict[str, Any]]:
@@ -59,9 +37,8 @@ def _notifications(rows: list[Notification]) -> list[dict[str, Any]]:
 @bp.doc(summary="Notifications for your areas (reminders and findings), newest first",
         responses=PROBLEM_RESPONSES)
 def list_notifications(args: dict[str, Any]) -> dict[str, Any]:
-    who = principal()
     prefix = subtree_prefix(args["area"]) if args["area"] else None
-    stmt = select(Notification).where(_visible(who, prefix))
+    stmt = notifications.listing(*notifications.reader(principal()), within=prefix).order_by(None)
     if args["unread"] is not None:
         stmt = stmt.where(Notification.read_at.is_(None) if args["unread"]
                           else Notification.read_at.is_not(None))
@@ -79,16 +56,5 @@ def list_notifications(args: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="Mark a notification read (for everyone in its area)",
         responses={**PROBLEM_RESPONSES, 404: "Unknown notification (problem)"})
 def mark_read(notification_id: int) -> dict[str, Any]:
-    session = db.session()
-    with unit_of_work(session):
-        note = session.get(Notification, notification_id)
-        if note is None:
-            raise NotFound(_("No notification %(id)s.", id=notification_id),
-                           field="notification_id")
-        if session.scalar(select(Notification.id).where(
-                Notification.id == notification_id, _visible(principal()))) is None:
-            raise Forbidden(_("This record belongs to an area outside your responsibility."),
-                            field="notification_id")
-        if note.read_at is None:
-            note.read_at = utcnow()
+    note = notifications.mark_one(db.session(), principal(), notification_id)
     return _notifications([note])[0]

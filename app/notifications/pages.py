@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from app.areas.models import Area
 from app.core import db
+from app.core.lookup import actor
 from app.notifications import services as svc
 from app.web import locale
 
@@ -26,9 +26,8 @@ SHOW = ("all", "unread")
 
 
 def reader() -> tuple[str, bool]:
-    """The signed-in user's area path, and whether their area is the whole district."""
-    area = current_user.area
-    return area.path, area.parent_id is None
+    """The signed-in user's view of the notifications (the one rule in the service)."""
+    return svc.reader(actor())
 
 
 def _filters(source: Any) -> dict[str, Any]:

@@ -26,7 +26,10 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.areas.models import Area
-from app.core.db import utcnow
+from app.core.actor import Principal
+from app.core.db import unit_of_work, utcnow
+from app.core.errors import Forbidden, NotFound
+from app.core.i18n import _
 from app.drills.enums import DrillStatus
 from app.notifications.models import Notification
 
@@ -161,6 +164,13 @@ OPEN_DRILLS = (DrillStatus.PLANNED, DrillStatus.CONFIRMED)
 
 
 # ---- reading --------------------------------------------------------------------------------
+def reader(who: Principal) -> tuple[str, bool]:
+    """The one visibility rule, for every door: a reader sees the notifications of the areas
+    in their subtree, and the district-wide ones (no area) when they answer for the whole
+    district (their own area is the district, whatever their role; or a system actor)."""
+    return who.area_path, who.area_path.count("/") <= 2  # "" or "/<district id>/"
+
+
 def visible_to(area_path: str, district_wide: bool) -> ColumnElement[bool]:
     """Notifications a user sees: those of areas in their subtree, and the district-wide ones
     (no area) when their own area is the whole district."""
@@ -169,14 +179,32 @@ def visible_to(area_path: str, district_wide: bool) -> ColumnElement[bool]:
 
 
 def listing(area_path: str, district_wide: bool, *, unread_only: bool = False,
-            group: str | None = None) -> Select[Any]:
-    """The reader's notifications, newest first, optionally unread only or of one group."""
-    stmt = select(Notification).where(visible_to(area_path, district_wide))
+            group: str | None = None, within: str | None = None) -> Select[Any]:
+    """The reader's notifications, newest first, optionally unread only, of one group, or of
+    one area's subtree only (`within`, a path inside the reader's subtree)."""
+    stmt = select(Notification).where(
+        visible_to(within, False) if within else visible_to(area_path, district_wide))
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     if group in KIND_GROUPS:
         stmt = stmt.where(Notification.kind.in_(KIND_GROUPS[group][1]))
     return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def mark_one(session: Session, who: Principal, notification_id: int) -> Notification:
+    """Mark one notification read (for everyone in its area); 404 unknown, 403 not visible."""
+    with unit_of_work(session):
+        note = session.get(Notification, notification_id)
+        if note is None:
+            raise NotFound(_("No notification %(id)s.", id=notification_id),
+                           field="notification_id")
+        if session.scalar(select(Notification.id).where(
+                Notification.id == notification_id, visible_to(*reader(who)))) is None:
+            raise Forbidden(_("This record belongs to an area outside your responsibility."),
+                            field="notification_id")
+        if note.read_at is None:
+            note.read_at = utcnow()
+    return note
 
 
 def unread_count(session: Session, area_path: str, district_wide: bool) -> int:

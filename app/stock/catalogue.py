@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from app.areas.models import Area
 from app.core import records
-from app.core.access import require_writer
+from app.core.access import in_scope_or_above, require_writer
 from app.core.db import unit_of_work
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import _
@@ -31,11 +31,24 @@ NORM = records.Resource(PlanningNorm, "norms", "norm", scoped=False, check=_chec
                         refs={"item": (Item, "item_id"), "area": (Area, "area_id")})
 
 
-def _norm(session: Session, norm_id: int) -> PlanningNorm:
-    norm = session.get(PlanningNorm, norm_id)
-    if norm is None:
+def norms(item: str | None = None) -> Select[tuple[PlanningNorm]]:
+    """The norms the actor may read: the defaults (no area) and the local norms of their areas
+    and of the areas above them, never another community's."""
+    stmt = (select(PlanningNorm).join(Item).outerjoin(Area, PlanningNorm.area_id == Area.id)
+            .where(or_(PlanningNorm.area_id.is_(None), in_scope_or_above(Area.path)))
+            .options(selectinload(PlanningNorm.item)))
+    return stmt.where(Item.code == item) if item else stmt
+
+
+def norm(session: Session, norm_id: int) -> PlanningNorm:
+    """One norm the actor may read, else NotFound (another community's norm is not shown)."""
+    found = session.scalar(norms().where(PlanningNorm.id == norm_id))
+    if found is None:
         raise NotFound(_("No planning norm %(id)s.", id=norm_id), field="id")
-    return norm
+    return found
+
+
+_norm = norm
 
 
 def update_norm(session: Session, norm_id: int, data: dict[str, Any]) -> PlanningNorm:

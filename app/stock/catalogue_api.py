@@ -5,13 +5,11 @@ from typing import Any
 
 from apiflask import APIBlueprint, fields
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.api.common import PROBLEM_RESPONSES, ListQuery, envelope
 from app.api.crud import code_routes
 from app.areas.models import Area
 from app.core import db, records
-from app.core.errors import NotFound
 from app.core.listing import page_of
 from app.stock import catalogue as svc
 from app.stock import schemas as s
@@ -58,10 +56,7 @@ def _with_area_code(norm: PlanningNorm) -> PlanningNorm:
 @bp.output(NormPage)
 @bp.doc(summary="List planning norms with their sources", responses=PROBLEM_RESPONSES)
 def list_norms(args: dict[str, Any]) -> dict[str, Any]:
-    stmt = select(PlanningNorm).join(Item).options(selectinload(PlanningNorm.item))
-    if args["item"]:
-        stmt = stmt.where(Item.code == args["item"])
-    page = page_of(stmt, args, {"id": PlanningNorm.id, "item": Item.code},
+    page = page_of(svc.norms(args["item"]), args, {"id": PlanningNorm.id, "item": Item.code},
                    [Item.code, Item.name_zh, PlanningNorm.source], "item")
     page["items"] = [_with_area_code(n) for n in page["items"]]
     return page
@@ -77,10 +72,7 @@ def create_norm(json_data: dict[str, Any]) -> tuple[Any, int]:
 
 
 def _norm(norm_id: int) -> PlanningNorm:
-    norm = db.session().get(PlanningNorm, norm_id)
-    if norm is None:
-        raise NotFound(f"No planning norm {norm_id}.", field="id")
-    return norm
+    return svc.norm(db.session(), norm_id)
 
 
 @bp.get("/norms/<int:norm_id>")

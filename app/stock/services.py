@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.core.access import require_writer
 from app.core.clock import district_today
 from app.core.db import unit_of_work, utcnow
 from app.core.errors import (
@@ -183,6 +184,7 @@ def receive(session: Session, *, depot: str, item: str, quantity: int, lot_numbe
             expiry_date: date | None = None, received_on: date | None = None,
             supplier: str = "", reference: str = "", reason: str = "") -> Movement:
     """Receive a lot into a depot (a new lot, or more of an existing one)."""
+    require_writer("stock")  # officials read; only stock writers move stock
     _positive(quantity)
     depot_obj, item_obj = _depot_item(session, depot, item)
     received_on = received_on or district_today()
@@ -212,6 +214,7 @@ def issue(session: Session, *, depot: str, item: str, quantity: int,
           lot_number: str | None = None, reference: str = "", reason: str = "",
           on: date | None = None) -> list[Movement]:
     """Issue stock out of a depot, first-expired-first-out unless a lot is named."""
+    require_writer("stock")  # officials read; only stock writers move stock
     _positive(quantity)
     depot_obj, item_obj = _depot_item(session, depot, item)
     picks = _pick_fefo(session, depot_obj, item_obj, quantity, on or district_today(), lot_number,
@@ -224,6 +227,7 @@ def issue(session: Session, *, depot: str, item: str, quantity: int,
 def transfer(session: Session, *, from_depot: str, to_depot: str, item: str, quantity: int,
              lot_number: str | None = None, reason: str = "") -> dict[str, list[Movement]]:
     """Move stock between depots, keeping lot numbers and expiry dates."""
+    require_writer("stock")  # officials read; only stock writers move stock
     _positive(quantity)
     if from_depot == to_depot:
         raise ValidationFailed(_("A transfer needs two different depots."), field="to_depot")
@@ -270,6 +274,7 @@ def _scoped_lot(session: Session, lot_id: int) -> _LotRow:
 @_retrying
 def adjust(session: Session, *, lot_id: int, delta: int, reason: str) -> Movement:
     """Correct a lot after a count; the reason is mandatory and kept in the ledger."""
+    require_writer("stock")  # officials read; only stock writers move stock
     if delta == 0:
         raise ValidationFailed(_("An adjustment must change the quantity."), field="delta")
     if not reason.strip():
@@ -287,6 +292,7 @@ def adjust(session: Session, *, lot_id: int, delta: int, reason: str) -> Movemen
 def write_off(session: Session, *, lot_id: int, reason: str = "",
               on: date | None = None) -> Movement:
     """Write off the unreserved remainder of an expired lot."""
+    require_writer("stock")  # officials read; only stock writers move stock
     on = on or district_today()
     lot = _scoped_lot(session, lot_id)
     if lot.expiry_date is None or lot.expiry_date >= on:
@@ -304,6 +310,7 @@ def reserve(session: Session, *, depot: str, item: str, quantity: int, reference
             lot_number: str | None = None, needed_by: date | None = None,
             reason: str = "") -> list[Movement]:
     """Set units aside for a reference (an incident, a dispatch); never expired ones."""
+    require_writer("stock")  # officials read; only stock writers move stock
     _positive(quantity)
     if not reference.strip():
         raise ValidationFailed(_("A reservation needs a reference."), field="reference")
@@ -335,6 +342,7 @@ def _settle(session: Session, reference: str, kind: LedgerKind, issue_too: bool,
 
 def settle(session: Session, reference: str, *, issue: bool, reason: str = "") -> list[Movement]:
     """Issue (or release) everything reserved under a reference, in the caller's transaction."""
+    require_writer("stock")  # officials read; only stock writers move stock
     return _settle(session, reference, LedgerKind.ISSUE if issue else LedgerKind.RELEASE, issue,
                    reason)
 
@@ -347,6 +355,7 @@ def reserve_lots(session: Session, picks: list[tuple[int, int, str]], *, needed_
     when a lot no longer has the units free (someone reserved or issued them since) or expires
     before `needed_by`; the caller's transaction must then roll back.
     """
+    require_writer("stock")  # officials read; only stock writers move stock
     picks = sorted(picks)
     rows = {r.id: r for r in _lot_rows(session, StockLot.id.in_({lot for lot, _, _ in picks}))}
     moves = []
@@ -371,12 +380,14 @@ def reserve_lots(session: Session, picks: list[tuple[int, int, str]], *, needed_
 @_retrying
 def release(session: Session, *, reference: str, reason: str = "") -> list[Movement]:
     """Release everything still reserved under a reference."""
+    require_writer("stock")  # officials read; only stock writers move stock
     return _settle(session, reference, LedgerKind.RELEASE, False, reason)
 
 
 @_retrying
 def issue_reserved(session: Session, *, reference: str, reason: str = "") -> list[Movement]:
     """Issue exactly what is reserved under a reference (a dispatch delivered)."""
+    require_writer("stock")  # officials read; only stock writers move stock
     return _settle(session, reference, LedgerKind.ISSUE, True, reason)
 
 

@@ -137,11 +137,10 @@ def _unread_notifications() -> dict[str, int]:
     if "unread_notifications" not in g:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from app.notifications.services import unread_count
-        try:
-            area = current_user.area
-            g.unread_notifications = unread_count(db.session(), area.path,
-                                                  area.parent_id is None)
+        from app.notifications.services import reader, unread_count
+        try:  # (the actor may not be set yet: a CSRF failure stops the request before that)
+            g.unread_notifications = unread_count(db.session(),
+                                                  *reader(principal_of(current_user)))
         except SQLAlchemyError:  # an error page after a failed query still renders
             g.unread_notifications = 0
     return {"unread_notifications": g.unread_notifications}

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
+from app.contingency.jobs import check_plans
 from app.core import db
 from app.core.actor import reset_actor, set_actor, system_actor
 from app.drills import actions
 from app.drills import services as drills
 from app.drills.enums import DrillStatus
+from app.drills.jobs import check_actions, check_drill_reminders, check_drills
 from app.models import (
     Area,
     Attendance,
@@ -28,10 +30,6 @@ from app.models import (
     Notification,
     TimelineEvent,
 )
-from app.drills.jobs import check_actions
-from app.drills.jobs import check_drill_reminders
-from app.drills.jobs import check_drills
-from app.contingency.jobs import check_plans
 
 START = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 TODAY = date(2026, 11, 23)  # a Monday

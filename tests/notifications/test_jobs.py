@@ -8,9 +8,9 @@ from sqlalchemy import func, select, update
 
 from app.core import db
 from app.models import Notification, Qualification, StockLot
+from app.notifications.jobs import send_reminder
 from app.resources.jobs import check_qualifications
 from app.stock.jobs import check_stock
-from app.notifications.jobs import send_reminder
 
 TODAY = date(2026, 11, 23)
 

@@ -8,14 +8,13 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
+from app.contingency.jobs import check_plans
 from app.core import db
 from app.core.clock import district_today
+from app.drills.jobs import check_actions, check_drills
 from app.models import Area, Notification
-from app.drills.jobs import check_actions
-from app.drills.jobs import check_drills
-from app.contingency.jobs import check_plans
-from app.stock.jobs import check_stock
 from app.notifications.services import Draft, record
+from app.stock.jobs import check_stock
 from tests.helpers import csrf_token, sign_in
 
 # One notification per place in the tree; subjects "zhsubj-<where>" / "ensubj-<where>".

@@ -317,7 +317,7 @@ def to_xml(alert: AlertData) -> bytes:
 
 @cache
 def schema() -> etree.XMLSchema:
-    """The official OASIS CAP 1.2 schema (app/incidents/interop/schemas/CAP-v1.2.xsd), loaded offline."""
+    """The official OASIS CAP 1.2 schema (interop/schemas/CAP-v1.2.xsd), loaded offline."""
     return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), _parser()))
 
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Depot, Item, LedgerEntry, StockLot
-from tests.regressions.doors import api, count, is_problem, page_token, signed_in, stored
+from tests.helpers import api, count, is_problem, page_token, signed_in, stored
 
 DEPOT, OTHER_DEPOT = "DEP-S01", "DEP-S01-C01"
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.models import Incident
-from tests.regressions.doors import count, is_problem, page_token, signed_in
+from tests.helpers import count, is_problem, page_token, signed_in
 
 COMMUNITY, GRID, SIBLING_GRID = "S01-C01", "S01-C01-G01", "S01-C01-G02"
 COMMUNITY_PEOPLE = 2787

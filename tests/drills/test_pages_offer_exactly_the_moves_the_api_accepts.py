@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.regressions.doors import signed_in
+from tests.helpers import signed_in
 
 DRILL_STATUSES = ["planned", "confirmed", "cancelled", "done"]
 ACTION_STATUSES = ["open", "in_progress", "done", "cancelled"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.models import Notification
-from tests.regressions.doors import api, signed_in, stored
+from tests.helpers import api, signed_in, stored
 
 PASSWORD = "district-official-pw"
 SUBJECT = "全区：防汛物资季度盘点提醒"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.regressions.doors import cli, page_token, signed_in
+from tests.helpers import cli, page_token, signed_in
 
 GRID, OTHER_GRID = "S01-C01-G01", "S01-C02-G01"
 RULE = {"depot": "DEP-D01", "area": GRID}

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import ContingencyPlan, Drill, Member, Team
-from tests.regressions.doors import api, count, is_problem, stored
+from tests.helpers import api, count, is_problem, stored
 
 OWN, SIBLING, OTHER_STREET = "S01-C01", "S01-C02", "S02-C01"
 REFUSED = (403, 404, 422)

@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Drill
-from tests.regressions.doors import api, cli, is_problem, page_token, signed_in, stored
+from tests.helpers import api, cli, is_problem, page_token, signed_in, stored
 
 COMMUNITY, TEAM = "S01-C01", "T-S01-C01-V"
 
