@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 from flask import g
-from sqlalchemy import select
 
 from app.api.schemas import Int
-from app.areas.models import Area
 from app.core import db
+from app.core.access import narrowed_scope
 from app.core.actor import Principal
-from app.core.errors import Forbidden, ValidationFailed
 
 PROBLEM_RESPONSES = {
     400: "Bad request (problem details)",
@@ -48,14 +46,4 @@ def principal() -> Principal:
 
 def subtree_prefix(area_code: str | None) -> str:
     """The path prefix to filter on: the caller's scope, narrowed to `area` if given."""
-    who = principal()
-    if not area_code:
-        return who.area_path
-    path = db.session().scalar(select(Area.path).where(Area.code == area_code))
-    if path is None:
-        raise ValidationFailed(f"No area with code '{area_code}'.", field="area")
-    if who.covers(path):
-        return path
-    if who.area_path.startswith(path):  # an ancestor of the caller's area: narrow to own scope
-        return who.area_path
-    raise Forbidden("That area is outside your responsibility.", field="area")
+    return narrowed_scope(db.session(), area_code)

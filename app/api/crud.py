@@ -8,11 +8,11 @@ from apiflask import APIBlueprint, Schema
 from sqlalchemy import select
 
 from app.api.common import PROBLEM_RESPONSES
-from app.core import db, records
+from app.core import crud, db
 from app.core.lookup import by_code, ensure_in_scope
 
 
-def code_routes(bp: APIBlueprint, res: records.Resource, path: str, *, schema_in: type[Schema],
+def code_routes(bp: APIBlueprint, res: crud.Resource, path: str, *, schema_in: type[Schema],
                 schema_patch: Schema | type[Schema], schema_out: type[Schema],
                 create: Callable[[dict[str, Any]], Any] | None = None,
                 update: Callable[[str, dict[str, Any]], Any] | None = None,
@@ -22,7 +22,7 @@ def code_routes(bp: APIBlueprint, res: records.Resource, path: str, *, schema_in
     session = db.session
 
     def _create(json_data: dict[str, Any]) -> tuple[Any, int]:
-        obj = create(json_data) if create else records.create(session(), res, json_data)
+        obj = create(json_data) if create else crud.create(session(), res, json_data)
         return obj, 201
 
     def _read(code: str) -> Any:
@@ -32,14 +32,14 @@ def code_routes(bp: APIBlueprint, res: records.Resource, path: str, *, schema_in
         return obj
 
     def _update(code: str, json_data: dict[str, Any]) -> Any:
-        return update(code, json_data) if update else records.update(session(), res, code,
+        return update(code, json_data) if update else crud.update(session(), res, code,
                                                                      json_data)
 
     def _delete(code: str) -> tuple[str, int]:
         if delete:
             delete(code)
         else:
-            records.delete(session(), res, code)
+            crud.delete(session(), res, code)
         return "", 204
 
     responses_w = {**PROBLEM_RESPONSES, 409: "Conflict (problem details)"}

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.areas.models import PEOPLE_FIELDS, Area
-from app.core import records
+from app.core import crud
 from app.core.access import require_writer
 from app.core.db import unit_of_work
 from app.core.errors import Conflict, ValidationFailed
@@ -16,7 +16,7 @@ from app.core.i18n import _, lang
 from app.core.lookup import actor, by_code, ensure_in_scope
 from app.core.vocabulary import LEVEL_ORDER, AreaLevel, Hazard
 
-AREA = records.Resource(Area, "areas", "area", refs={"parent": (Area, "parent_id")})
+AREA = crud.Resource(Area, "areas", "area", refs={"parent": (Area, "parent_id")})
 
 
 def _check_level(parent: Area | None, level: AreaLevel) -> None:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, or_
+from sqlalchemy import ColumnElement, literal, or_, select
+from sqlalchemy.orm import Session
 
-from app.core.errors import Forbidden
+from app.core.db import Base
+from app.core.errors import Forbidden, ValidationFailed
 from app.core.i18n import _, lang
 from app.core.lookup import actor
 from app.core.vocabulary import Role
@@ -52,3 +54,21 @@ def in_scope_or_above(path: Any) -> ColumnElement[bool]:
     the street's rules apply in a community; a sibling community's do not)."""
     mine = actor().area_path
     return or_(path.startswith(mine), literal(mine).startswith(path))
+
+
+def narrowed_scope(session: Session, area_code: str | None) -> str:
+    """The path prefix a listing filters on: the actor's subtree, narrowed to an area in it.
+    An area above the actor's narrows to their own subtree; an unknown area is refused (422),
+    an area elsewhere too (403). The area tree is the `areas` table (read, not imported)."""
+    who = actor()
+    if not area_code:
+        return who.area_path
+    areas = Base.metadata.tables["areas"]
+    path = session.scalar(select(areas.c.path).where(areas.c.code == area_code))
+    if path is None:
+        raise ValidationFailed(_("No area with code '%(code)s'.", code=area_code), field="area")
+    if who.covers(path):
+        return str(path)
+    if who.area_path.startswith(path):
+        return who.area_path
+    raise Forbidden(_("That area is outside your responsibility."), field="area")

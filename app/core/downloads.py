@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from werkzeug.wrappers import Response
+from flask import Response
 
 
 def download(body: bytes | str, filename: str, mimetype: str, *, inline: bool = False,

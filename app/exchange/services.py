@@ -13,11 +13,11 @@ from app.areas.models import PEOPLE_FIELDS, Area
 from app.core import audit, csvfile
 from app.core.access import require_writer
 from app.core.clock import district_today
+from app.core.crud import Resource
 from app.core.db import bulk_insert, unit_of_work, utcnow
 from app.core.errors import DomainError, ValidationFailed
 from app.core.i18n import _, lang
 from app.core.lookup import actor
-from app.core.records import Resource
 from app.core.vocabulary import LEVEL_ORDER, AreaLevel
 from app.exchange.kinds import KINDS
 from app.resources.models import Member, Qualification, Shelter, Team

@@ -10,7 +10,7 @@ from app.api.common import PROBLEM_RESPONSES, ListQuery, principal
 from app.areas.models import Area
 from app.core import db
 from app.core.listing import page_of
-from app.incidents import dispatches
+from app.incidents import dispatches, workflows
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.models import Dispatch, Incident
@@ -74,11 +74,9 @@ def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
 def declare(json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     session = db.session()
     data = dict(json_data)
-    make = data.pop("plan")
-    code = incidents.declare(session, areas=_areas(data.pop("areas")), **data)
-    if make:
-        allocation.make_plan(session, code)
-    return _incident(code), 201
+    done = workflows.declare(session, plan=data.pop("plan"), areas=_areas(data.pop("areas")),
+                             **data).raise_error()
+    return _incident(done.code), 201
 
 
 @bp.get("/incidents/<code>")
@@ -93,8 +91,7 @@ def read_incident(code: str) -> dict[str, Any]:
 @bp.doc(summary="Raise or lower the response level: re-mobilises teams and checklist, and "
                 "re-plans", responses=WRITE)
 def set_level(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
-    incidents.change_level(db.session(), code, json_data["level"])
-    allocation.make_plan(db.session(), code)
+    workflows.change_level(db.session(), code, json_data["level"]).raise_error()
     return _incident(code)
 
 
@@ -102,8 +99,7 @@ def set_level(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.input(AreasIn, arg_name="json_data")
 @bp.doc(summary="Replace the affected areas and their people, and re-plan", responses=WRITE)
 def set_areas(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
-    incidents.set_areas(db.session(), code, _areas(json_data["areas"]))
-    allocation.make_plan(db.session(), code)
+    workflows.change_areas(db.session(), code, _areas(json_data["areas"])).raise_error()
     return _incident(code)
 
 
@@ -137,7 +133,8 @@ def needs(code: str) -> dict[str, Any]:
         responses={**CREATE, 201: "The new proposed plan"})
 def replan(code: str, json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     session = db.session()
-    number = allocation.make_plan(session, code, pins=json_data)
+    given = {k: v for k, v in json_data.items() if v is not None}
+    number = workflows.replan(session, code, given or None)  # none given: keep the rules
     return plan_dict(session, allocation.get_plan(session, code, number)), 201
 
 

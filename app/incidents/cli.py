@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
@@ -11,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from app.cli.common import command_errors, err, out, print_table
 from app.core import db
 from app.core.vocabulary import Hazard
-from app.incidents import dispatches
+from app.incidents import dispatches, workflows
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.services import AreaInput
@@ -34,11 +35,16 @@ def _area(raw: str) -> AreaInput:
     return AreaInput(code, *values)
 
 
-def _solving(code: str, pins: dict[str, Any] | None = None) -> int:
+@contextmanager
+def _solving(what: str | None) -> Iterator[None]:
+    """A spinner on stderr while a plan is made (nothing when no plan is)."""
+    if what is None:
+        yield
+        return
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
-        bar.add_task(f"Planning {code}: supplies, shelters, teams", total=None)
-        return allocation.make_plan(db.session(), code, pins=pins)
+        bar.add_task(f"Planning {what}: supplies, shelters, teams", total=None)
+        yield
 
 
 def _show_plan(code: str, number: int | None, as_json: bool, everything: bool = False) -> None:
@@ -79,15 +85,17 @@ def _show_plan(code: str, number: int | None, as_json: bool, everything: bool = 
 def declare(title: str, hazard: str, level: int, areas: tuple[str, ...], days: int,
             exercise: bool, max_km: float | None, no_plan: bool) -> None:
     """Declare an incident: mobilise its level's teams and checklist, and plan."""
-    code = incidents.declare(db.session(), title=title, hazard=hazard, level=level,
-                             areas=[_area(a) for a in areas], duration_days=days,
-                             exercise=exercise, max_distance_km=max_km)
+    with _solving(None if no_plan else "the new incident"):
+        done = workflows.declare(db.session(), plan=not no_plan, title=title, hazard=hazard,
+                                 level=level, areas=[_area(a) for a in areas],
+                                 duration_days=days, exercise=exercise, max_distance_km=max_km)
+    code = done.code
     body = incident_dict(incidents.load(db.session(), code))
     out.print(f"Declared [bold]{code}[/bold]: level {level}, {len(body['areas'])} areas, "
               f"{sum(t['status'] == 'called' for t in body['teams'])} teams called, "
               f"{len(body['checklist'])} checklist actions", highlight=False)
     if not no_plan:
-        _show_plan(code, _solving(code), False)
+        _show_plan(code, done.raise_error().plan, False)
 
 
 @incidents_group.command("list")
@@ -128,9 +136,24 @@ def show(code: str, number: int | None, everything: bool, as_json: bool) -> None
 @command_errors
 def level_cmd(code: str, level: int) -> None:
     """Raise or lower the response level; teams and checklist re-mobilise; re-plan."""
-    incidents.change_level(db.session(), code, level)
+    with _solving(code):
+        done = workflows.change_level(db.session(), code, level)
     out.print(f"{code} is now at level {level}.")
-    _show_plan(code, _solving(code), False)
+    _show_plan(code, done.raise_error().plan, False)
+
+
+@incidents_group.command("areas")
+@click.argument("code")
+@click.option("--area", "areas", multiple=True, required=True, metavar="CODE[:AFFECTED[:DISP]]",
+              help="An affected community or grid (repeat); the new set replaces the old.")
+@with_appcontext
+@command_errors
+def areas_cmd(code: str, areas: tuple[str, ...]) -> None:
+    """Replace the affected areas; teams follow them; re-plan keeping the route rules."""
+    with _solving(code):
+        done = workflows.change_areas(db.session(), code, [_area(a) for a in areas])
+    out.print(f"{code} now covers {len(areas)} area(s).")
+    _show_plan(code, done.raise_error().plan, False)
 
 
 @incidents_group.command("plan")
@@ -140,14 +163,17 @@ def level_cmd(code: str, level: int) -> None:
 @with_appcontext
 @command_errors
 def plan_cmd(code: str, forbid: tuple[str, ...], pin: tuple[str, ...]) -> None:
-    """Re-plan the outstanding needs (after stock, shelters, areas or the level changed)."""
+    """Re-plan the outstanding needs (after stock, shelters, areas or the level changed),
+    keeping the newest plan's route rules unless --pin / --forbid give new ones."""
     def routes(raw: tuple[str, ...]) -> list[dict[str, str]]:
         pairs = [r.split(":") for r in raw]
         if any(len(p) != 2 for p in pairs):
             raise click.BadParameter("routes are DEPOT:AREA")
         return [{"depot": d, "area": a} for d, a in pairs]
-    _show_plan(code, _solving(code, {"pinned": routes(pin), "forbidden": routes(forbid)}),
-               False)
+    given = {"pinned": routes(pin), "forbidden": routes(forbid)} if pin or forbid else None
+    with _solving(code):  # no --pin/--forbid: the newest plan's rules are kept
+        number = workflows.replan(db.session(), code, given)
+    _show_plan(code, number, False)
 
 
 @incidents_group.command("confirm")

@@ -10,13 +10,14 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.areas.models import Area
 from app.core import mapsvg
 from app.core.actor import Principal
 from app.core.errors import ValidationFailed
 from app.core.vocabulary import AreaLevel
+from app.incidents import services as incident_svc
 from app.incidents.enums import DispatchStatus
 from app.incidents.models import Dispatch, Incident, PlanShipment
 from app.incidents.services import AreaInput
@@ -93,33 +94,9 @@ def chosen_areas(session: Session, typed: str) -> list[AreaInput]:
             chosen[code] = AreaInput(code, *numbers)
         else:
             whole.append(code)
-    for code in _expand(session, whole):
+    for code in incident_svc.expand_communities(session, whole):
         chosen.setdefault(code, AreaInput(code))
-    _check_overlap(session, list(chosen))
-    return list(chosen.values())
-
-
-def _expand(session: Session, codes: list[str]) -> list[str]:
-    """Communities become their grids (a grid or a community without grids stays itself)."""
-    if not codes:
-        return []
-    parent = aliased(Area)
-    grids: dict[str, list[str]] = defaultdict(list)
-    for parent_code, code in session.execute(
-            select(parent.code, Area.code).join(parent, parent.id == Area.parent_id)
-            .where(parent.code.in_(codes), Area.level == AreaLevel.GRID).order_by(Area.code)):
-        grids[parent_code].append(code)
-    return [g for code in dict.fromkeys(codes) for g in grids.get(code, [code])]
-
-
-def _check_overlap(session: Session, codes: list[str]) -> None:
-    """A grid and the community holding it would count the same people twice."""
-    paths = dict(session.execute(select(Area.code, Area.path).where(Area.code.in_(codes))).all())
-    for code, path in paths.items():
-        for other, outer in paths.items():
-            if other != code and path.startswith(outer):
-                raise ValidationFailed(_("%(inner)s lies inside %(outer)s: choose one or the "
-                                         "other.", inner=code, outer=other), field="areas")
+    return list(chosen.values())  # the service refuses a community with one of its grids
 
 
 def dispatch_rows(session: Session, incident: Incident, me: Principal,

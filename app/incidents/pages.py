@@ -21,6 +21,7 @@ from app.core.vocabulary import Hazard
 from app.incidents import dispatches as dispatch_svc
 from app.incidents import page_views as views
 from app.incidents import services as incident_svc
+from app.incidents import workflows
 from app.incidents.allocation import services as allocation
 from app.incidents.enums import DispatchStatus, IncidentStatus
 from app.incidents.forms import (
@@ -70,7 +71,7 @@ def declare() -> str | Response | tuple[str, int]:
     form.level.choices = views.level_choices(views.levels_of(session, district.id), locale())
     if request.method == "POST" and form.validate():
         try:
-            code = incident_svc.declare(
+            done = workflows.declare(
                 session, title=form.title.data or "", hazard=form.hazard.data,
                 level=form.level.data, areas=views.chosen_areas(session, form.areas.data),
                 duration_days=form.duration_days.data, exercise=form.exercise.data,
@@ -78,7 +79,7 @@ def declare() -> str | Response | tuple[str, int]:
         except DomainError as exc:
             attach(form, exc)
         else:
-            return _first_plan(code)
+            return _first_plan(done)
     picked = set(request.form.getlist("pick"))
     return render_template("incidents/new.html", form=form,
                            tree=views.picker(session, my_prefix()), picked=picked,
@@ -86,12 +87,11 @@ def declare() -> str | Response | tuple[str, int]:
                            typed=request.form), 422 if request.method == "POST" else 200
 
 
-def _first_plan(code: str) -> Response:
-    try:
-        allocation.make_plan(db.session(), code)
-    except DomainError as exc:
+def _first_plan(done: workflows.Outcome) -> Response:
+    code = done.code
+    if done.error is not None:
         flash(_("Incident %(code)s is declared, but no plan could be made: %(why)s",
-                code=code, why=exc.detail), "error")
+                code=code, why=done.error.detail), "error")
     else:
         flash(_("Incident %(code)s is declared; its teams are called and a plan is ready "
                 "for review.", code=code), "ok")
@@ -189,9 +189,7 @@ def change_level(code: str) -> Response | tuple[str, int]:
                                              locale())
 
     def run() -> None:  # a new level re-plans at once, keeping the route rules
-        pins = _routes(code)
-        incident_svc.change_level(session, code, form.level.data)
-        _replan_now(code, pins)
+        _said(workflows.change_level(session, code, form.level.data))
 
     done = submit(form, "incidents", run, _("The level changed: teams and the checklist follow "
                                             "it, and a new plan was made."), _back(code, "plan"))
@@ -204,23 +202,18 @@ def change_areas(code: str) -> Response | tuple[str, int]:
     form = AreasForm(prefix="areas")
 
     def run() -> None:  # new areas re-plan at once, keeping the rules that still apply
-        pins = _routes(code)
-        incident_svc.set_areas(session, code, views.chosen_areas(session, form.areas.data))
-        _replan_now(code, pins)
+        _said(workflows.change_areas(session, code,
+                                     views.chosen_areas(session, form.areas.data)))
 
     done = submit(form, "incidents", run, _("The affected areas changed: teams follow them, "
                                             "and a new plan was made."), _back(code, "areas"))
     return done or (render_template("incidents/detail.html", **_page(code, areas=form)), 422)
 
 
-def _replan_now(code: str, pins: dict[str, list[dict[str, str]]]) -> None:
-    """Re-plan after a change; a failure is said, the change itself stands."""
-    areas = {ia.area.code for ia in incident_svc.load(db.session(), code).areas}
-    pins = {kind: [r for r in routes if r["area"] in areas] for kind, routes in pins.items()}
-    try:
-        allocation.make_plan(db.session(), code, pins=pins)
-    except DomainError as exc:
-        flash(_("No new plan could be made: %(why)s", why=exc.detail), "error")
+def _said(done: workflows.Outcome) -> None:
+    """A change stands even when no new plan can be made: say why."""
+    if done.error is not None:
+        flash(_("No new plan could be made: %(why)s", why=done.error.detail), "error")
 
 
 @bp.post("/incidents/<code>/tasks/<int:task_id>")
@@ -230,17 +223,9 @@ def tick(code: str, task_id: int) -> Response:
                 _("Checklist updated."), _back(code, "checklist"))
 
 
-def _routes(code: str) -> dict[str, list[dict[str, str]]]:
-    """The route rules of the newest plan (a re-plan keeps them)."""
-    found = incident_svc.load(db.session(), code)
-    routes = found.plans[-1].routes if found.plans else {}
-    return {k: [dict(r) for r in routes.get(k, [])] for k in ("pinned", "forbidden")}
-
-
 @bp.post("/incidents/<code>/plans")
 def replan(code: str) -> Response:
-    return _act("incidents", lambda: allocation.make_plan(db.session(), code,
-                                                          pins=_routes(code)),
+    return _act("incidents", lambda: workflows.replan(db.session(), code),
                 _("A new plan was made from the stock, shelters and teams as they are now."),
                 _back(code, "plan"))
 
@@ -251,11 +236,7 @@ def add_route(code: str) -> Response | tuple[str, int]:
     form = _route_form(incident_svc.load(session, code))
 
     def run() -> None:
-        routes, route = _routes(code), {"depot": form.depot.data, "area": form.area.data}
-        for kind in routes:  # a route is pinned or forbidden, never both
-            routes[kind] = [r for r in routes[kind] if r != route]
-        routes[form.kind.data].append(route)
-        allocation.make_plan(session, code, pins=routes)
+        workflows.set_route(session, code, form.kind.data, form.depot.data, form.area.data)
 
     done = submit(form, "incidents", run, _("Route rule saved; the plan was made again."),
                   _back(code, "routes"))
@@ -264,12 +245,9 @@ def add_route(code: str) -> Response | tuple[str, int]:
 
 @bp.post("/incidents/<code>/routes/remove")
 def remove_route(code: str) -> Response:
-    route = {"depot": request.form.get("depot", ""), "area": request.form.get("area", "")}
-
     def run() -> None:
-        routes = _routes(code)
-        routes = {k: [r for r in v if r != route] for k, v in routes.items()}
-        allocation.make_plan(db.session(), code, pins=routes)
+        workflows.remove_route(db.session(), code, request.form.get("depot", ""),
+                               request.form.get("area", ""))
 
     return _act("incidents", run, _("Route rule removed; the plan was made again."),
                 _back(code, "routes"))

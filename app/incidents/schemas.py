@@ -54,9 +54,10 @@ class RouteIn(Schema):
 
 
 class PlanIn(Schema):
-    pinned = fields.List(fields.Nested(RouteIn), load_default=list,
+    """Route rules for the new plan; with neither list, the newest plan's rules are kept."""
+    pinned = fields.List(fields.Nested(RouteIn), load_default=None,
                          validate=validators.Length(max=1000))
-    forbidden = fields.List(fields.Nested(RouteIn), load_default=list,
+    forbidden = fields.List(fields.Nested(RouteIn), load_default=None,
                             validate=validators.Length(max=1000))
 
 

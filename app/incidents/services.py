@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -11,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.areas.models import Area
-from app.core.access import require_writer
+from app.core.access import can_write, require_writer
 from app.core.db import unit_of_work, utcnow
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.fields import enum_field
 from app.core.i18n import _
 from app.core.lookup import actor, ensure_in_scope, next_codes, scoped_by_code
@@ -171,10 +173,35 @@ def _resolve_areas(session: Session, given: list[AreaInput]) -> list[tuple[Area,
                                      "a %(level)s.", code=a.code, level=area.level.label()),
                                    field="areas")
         out.append((area, a))
+    for inner, outer in nested(area for area, _given in out):
+        raise ValidationFailed(_("%(inner)s lies inside %(outer)s: choose one or the other.",
+                                 inner=inner.code, outer=outer.code), field="areas")
     roots = {a.path.strip("/").split("/")[0] for a, _ in out}
     if len(roots) > 1:
         raise ValidationFailed(_("All affected areas must lie in one district."), field="areas")
     return out
+
+
+def nested(areas: Iterable[Area]) -> list[tuple[Area, Area]]:
+    """The overlap rule: (inner, outer) for each chosen area lying inside another chosen one
+    (a grid and its community would count the same people twice). Declaring and changing the
+    areas refuse such a choice; a CAP import reads the community as covering its grid."""
+    chosen = list(areas)
+    return [(a, o) for a in chosen for o in chosen if a is not o and a.path.startswith(o.path)]
+
+
+def expand_communities(session: Session, codes: list[str]) -> list[str]:
+    """Whole communities become their grids (a grid, or a community without grids, stays
+    itself): how a picker's "the whole community" is meant."""
+    if not codes:
+        return []
+    parent = aliased(Area)
+    grids: dict[str, list[str]] = defaultdict(list)
+    for parent_code, code in session.execute(
+            select(parent.code, Area.code).join(parent, parent.id == Area.parent_id)
+            .where(parent.code.in_(codes), Area.level == AreaLevel.GRID).order_by(Area.code)):
+        grids[parent_code].append(code)
+    return [g for code in dict.fromkeys(codes) for g in grids.get(code, [code])]
 
 
 def touching(prefix: str) -> Select[tuple[Incident]]:
@@ -199,6 +226,11 @@ def load(session: Session, code: str) -> Incident:
 def writable(session: Session, code: str) -> Incident:
     incident = load(session, code)
     require_writer("exercises" if incident.exercise else "incidents")
+    who = actor()
+    if incident.exercise and not can_write(who.role, "incidents") and not all(
+            who.covers(ia.area.path) for ia in incident.areas):
+        raise Forbidden(_("This exercise spans areas outside yours: a coordinator changes it."),
+                        field="incident")
     if incident.status is IncidentStatus.CLOSED:
         raise Conflict(_("Incident %(code)s is closed.", code=code), field="incident")
     if incident.status is IncidentStatus.DRAFT:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.areas.models import Area
-from app.core import records
+from app.core import crud
 from app.core.access import require_writer
 from app.core.db import unit_of_work, utcnow
 from app.core.errors import ValidationFailed
@@ -24,7 +24,7 @@ def _check_shelter(_session: Session, shelter: Shelter) -> None:
                                field="capacity")
 
 
-SHELTER = records.Resource(Shelter, "shelters", "shelter", refs={"area": (Area, "area_id")},
+SHELTER = crud.Resource(Shelter, "shelters", "shelter", refs={"area": (Area, "area_id")},
                            check=_check_shelter)
 
 

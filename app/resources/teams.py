@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.areas.models import Area
-from app.core import records
+from app.core import crud
 from app.core.access import require_writer
 from app.core.db import unit_of_work
 from app.core.errors import NotFound, ValidationFailed
@@ -24,7 +24,7 @@ def _check_team(_session: Session, team: Team) -> None:
                                field="speciality")
 
 
-TEAM = records.Resource(Team, "teams", "team", refs={"home_area": (Area, "home_area_id")},
+TEAM = crud.Resource(Team, "teams", "team", refs={"home_area": (Area, "home_area_id")},
                         check=_check_team)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.areas.models import Area
-from app.core import records
+from app.core import crud
 from app.core.access import in_scope_or_above, require_writer
 from app.core.db import unit_of_work
 from app.core.errors import NotFound, ValidationFailed
@@ -25,9 +25,9 @@ def _check_norm(_session: Session, norm: PlanningNorm) -> None:
         raise ValidationFailed(_("Every norm carries its source."), field="source")
 
 
-ITEM = records.Resource(Item, "items", "item", scoped=False)
-DEPOT = records.Resource(Depot, "depots", "depot", refs={"area": (Area, "area_id")})
-NORM = records.Resource(PlanningNorm, "norms", "norm", scoped=False, check=_check_norm,
+ITEM = crud.Resource(Item, "items", "item", scoped=False)
+DEPOT = crud.Resource(Depot, "depots", "depot", refs={"area": (Area, "area_id")})
+NORM = crud.Resource(PlanningNorm, "norms", "norm", scoped=False, check=_check_norm,
                         refs={"item": (Item, "item_id"), "area": (Area, "area_id")})
 
 
@@ -56,7 +56,7 @@ def update_norm(session: Session, norm_id: int, data: dict[str, Any]) -> Plannin
     require_writer("norms")
     with unit_of_work(session):
         norm = _norm(session, norm_id)
-        records._assign(session, NORM, norm, data)
+        crud._assign(session, NORM, norm, data)
         _check_norm(session, norm)
         session.flush()
     return norm

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.api.common import PROBLEM_RESPONSES, ListQuery, envelope
 from app.api.crud import code_routes
 from app.areas.models import Area
-from app.core import db, records
+from app.core import crud, db
 from app.core.listing import page_of
 from app.stock import catalogue as svc
 from app.stock import schemas as s
@@ -68,7 +68,7 @@ def list_norms(args: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="Add a planning norm (a local override when an area is given)",
         responses=PROBLEM_RESPONSES)
 def create_norm(json_data: dict[str, Any]) -> tuple[Any, int]:
-    return _with_area_code(records.create(db.session(), svc.NORM, json_data)), 201
+    return _with_area_code(crud.create(db.session(), svc.NORM, json_data)), 201
 
 
 def _norm(norm_id: int) -> PlanningNorm:

@@ -8,8 +8,9 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from app.accounts.services import principal_of
-from app.areas.models import Area
 from app.core import db
+from app.core.access import narrowed_scope
+from app.core.errors import DomainError
 from app.core.listing import page_of
 
 PER_PAGE = 25
@@ -36,12 +37,10 @@ def page(stmt: Select[Any], args: dict[str, Any], sortable: dict[str, Any],
 
 def my_prefix(area_code: str | None = None) -> str:
     """The caller's subtree, narrowed to an area inside it when one is asked for."""
-    me = principal_of(current_user)
-    if area_code:
-        area = db.session().query(Area).filter_by(code=area_code).one_or_none()
-        if area is not None and me.covers(area.path):
-            return area.path
-    return me.area_path
+    try:
+        return narrowed_scope(db.session(), area_code)
+    except DomainError:  # a page shows the user's own areas rather than an error
+        return principal_of(current_user).area_path
 
 
 def url_args(args: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.core import records
+from app.core import crud
 from app.core.clock import district_today
 from app.core.errors import Conflict, ValidationFailed
 from app.incidents import dispatches
@@ -28,13 +28,13 @@ TEST_ITEM = "TESTWATER"
 @pytest.fixture
 def world(ctx: Any, demo: Any) -> Any:
     """The small demo plus an item only two test depots hold: 10 units/person/day."""
-    records.create(ctx, ITEM, {"code": TEST_ITEM, "name_zh": "测试水", "name_en": "Test water",
+    crud.create(ctx, ITEM, {"code": TEST_ITEM, "name_zh": "测试水", "name_en": "Test water",
                                "category": "water_food", "unit_zh": "升", "unit_en": "L"})
-    records.create(ctx, NORM, {"item": TEST_ITEM, "quantity": 10, "source": "test norm",
+    crud.create(ctx, NORM, {"item": TEST_ITEM, "quantity": 10, "source": "test norm",
                                "status": "unverified"})
     for code, grid in (("TA", GRID_A), ("TB", GRID_B)):
         area = ctx.scalar(select(Area).where(Area.code == grid))
-        records.create(ctx, DEPOT, {"code": code, "name_zh": code, "area": grid,
+        crud.create(ctx, DEPOT, {"code": code, "name_zh": code, "area": grid,
                                     "lat": area.lat, "lon": area.lon})
     return ctx
 

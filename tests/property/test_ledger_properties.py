@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.core import records
+from app.core import crud
 from app.core.clock import district_today
 from app.core.errors import DomainError
 from app.models import LedgerEntry, StockLot
@@ -50,7 +50,7 @@ OPS = st.one_of(
 @pytest.fixture
 def depots(ctx: Any, demo: Any) -> Any:
     for code in DEPOTS:
-        records.create(ctx, DEPOT, {"code": code, "name_zh": "测试库", "area": "S01-C01"})
+        crud.create(ctx, DEPOT, {"code": code, "name_zh": "测试库", "area": "S01-C01"})
     ctx.commit()
     return ctx
 

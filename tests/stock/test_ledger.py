@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from app.core import db, records
+from app.core import crud, db
 from app.core.actor import reset_actor, set_actor, system_actor
 from app.core.clock import district_today
 from app.core.errors import Conflict, InsufficientStock
@@ -22,7 +22,7 @@ SOON = district_today() + timedelta(days=60)
 
 @pytest.fixture
 def depot(ctx: Any, demo: Any) -> str:
-    records.create(ctx, DEPOT, {"code": "X1", "name_zh": "测试库", "area": "S01-C01"})
+    crud.create(ctx, DEPOT, {"code": "X1", "name_zh": "测试库", "area": "S01-C01"})
     return "X1"
 
 
@@ -58,7 +58,7 @@ def test_database_refuses_negative_stock_even_without_the_service(ctx: Any,
 
 
 def test_transfer_keeps_lot_number_and_expiry(ctx: Any, depot: str) -> None:
-    records.create(ctx, DEPOT, {"code": "X2", "name_zh": "乙库", "area": "S01-C01"})
+    crud.create(ctx, DEPOT, {"code": "X2", "name_zh": "乙库", "area": "S01-C01"})
     stock.receive(ctx, depot=depot, item="QUILT", quantity=5, lot_number="L1",
                   expiry_date=SOON)
     result = stock.transfer(ctx, from_depot=depot, to_depot="X2", item="QUILT", quantity=2)

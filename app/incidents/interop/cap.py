@@ -501,11 +501,9 @@ def _areas_of(session: Session, infos: list[etree._Element]) -> tuple[str, ...]:
                 Area.path.startswith(area.path), Area.level == AreaLevel.COMMUNITY)
                 .order_by(Area.code)))
         chosen.update({m.code: m for m in members if who.covers(m.path)})
-    # A grid whose community is named too is inside it: keep the community alone.
-    codes = [c for c, a in chosen.items()
-             if not (a.level is AreaLevel.GRID and any(
-                 o.level is AreaLevel.COMMUNITY and a.path.startswith(o.path)
-                 for o in chosen.values()))]
+    # The overlap rule: an area named with one that holds it is covered by that one.
+    inner = {a.code for a, _outer in incident_svc.nested(chosen.values())}
+    codes = [c for c in chosen if c not in inner]
     if not codes:
         raise _reject(_("No area matches the alert's areas (%(areas)s) within your "
                         "responsibility.", areas=", ".join(keys[:5])))

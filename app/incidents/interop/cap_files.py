@@ -1,8 +1,7 @@
 """An incident's CAP alerts as files, for the API and the incident page alike."""
 from __future__ import annotations
 
-from flask import current_app, url_for
-from werkzeug.wrappers import Response
+from flask import Response, current_app, url_for
 
 from app.core.downloads import download
 from app.incidents.interop import cap

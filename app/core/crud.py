@@ -1,4 +1,5 @@
-"""Create, update and delete master data by public code, with references resolved by code."""
+"""Create, update and delete master data by public code, with references resolved by code
+(each reference must be a record the actor may see)."""
 from __future__ import annotations
 
 from collections.abc import Callable
