@@ -29,19 +29,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from app import create_app
+from app.areas.models import Area
+from app.cli.db import recreate_postgres_database, upgrade
 from app.core import db
 from app.core.actor import reset_actor, set_actor, system_actor
-from app.cli.db import recreate_postgres_database, upgrade
 from app.core.db import bulk_insert, utcnow
-from app.incidents.models import AllocationPlan, Incident, PlanLine, PlanShipment
-from app.areas.models import Area
-from app.stock.models import Depot, Item, LedgerEntry, PlanningNorm, StockLot
 from app.core.vocabulary import AreaLevel
-from app.stock.enums import LedgerKind
-from app.incidents.allocation import services as allocation
-from app.incidents import services as incidents
 from app.exchange.services import recompute_totals
+from app.incidents import services as incidents
+from app.incidents.allocation import services as allocation
+from app.incidents.models import AllocationPlan, Incident, PlanLine, PlanShipment
 from app.resources.levels import seed_levels
+from app.stock.enums import LedgerKind
+from app.stock.models import Depot, Item, LedgerEntry, PlanningNorm, StockLot
 from app.stock.seed import seed_catalogue
 from bench.allocation import (
     Case,

@@ -25,13 +25,13 @@ from rich.table import Table
 from sqlalchemy import select
 
 from app import create_app
+from app.cli.db import recreate_postgres_database, upgrade
 from app.core import db
 from app.core.actor import set_actor, system_actor
-from app.cli.db import recreate_postgres_database, upgrade
 from app.demo import build
-from app.stock.models import Depot, Item, StockLot
 from app.exchange import services as imports
 from app.stock import services as stock
+from app.stock.models import Depot, Item, StockLot
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/readygrid_bench"
 console = Console(width=120)

@@ -26,14 +26,16 @@ from sqlalchemy import select
 from weasyprint import HTML
 
 from app import create_app
+from app.areas.models import Area
+from app.cli.db import upgrade
+from app.contingency import context as plan_context
+from app.contingency import pdf as plan_pdf
+from app.contingency import services as plans
+from app.contingency.enums import Edition
+from app.contingency.models import ContingencyPlan
 from app.core import db
 from app.core.actor import reset_actor, set_actor, system_actor
-from app.cli.db import upgrade
-from app.areas.models import Area
-from app.contingency.models import ContingencyPlan
 from app.core.vocabulary import AreaLevel
-from app.contingency.enums import Edition
-from app.contingency import context as plan_context, pdf as plan_pdf, services as plans
 
 FLOOR_S = 3.0  # a community plan, build + render
 

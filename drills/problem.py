@@ -1,4 +1,5 @@
-"""The drill timetable problem and its answer: frozen dataclasses, the calendar of allowed days, and the spacing rules shared by the solver and the independent checks."""
+"""The drill timetable problem and its answer: frozen dataclasses, the calendar of allowed
+days, and the spacing rules shared by the solver and the independent checks."""
 from __future__ import annotations
 
 import bisect

@@ -253,8 +253,9 @@ class _Load:
         return None
 
 
-def solve(problem: TimetableProblem, params: TimetableParams = TimetableParams()) -> Timetable:
+def solve(problem: TimetableProblem, params: TimetableParams | None = None) -> Timetable:
     """The evenly spread timetable, or `infeasible` with the rule that blocks."""
+    params = params or TimetableParams()
 
     deadline = time.monotonic() + params.time_limit_s
     cal = Calendar(problem)
@@ -309,4 +310,5 @@ def _timetable(problem: TimetableProblem, cal: Calendar, status: str,
 
 
 # The problem's dataclasses are part of this module's interface.
-__all__ = ["Community", "DrillTeam", "TimetableProblem", "TimetableParams", "ScheduledDrill", "Timetable", "Calendar", "gap_of", "ideal_gap", "solve"]
+__all__ = ["Calendar", "Community", "DrillTeam", "ScheduledDrill", "Timetable", "TimetableParams",
+           "TimetableProblem", "gap_of", "ideal_gap", "solve"]

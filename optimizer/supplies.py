@@ -267,8 +267,9 @@ def _min_cost(net: _ItemNet, target: np.ndarray, weight: float) -> tuple[np.ndar
     return flows, float((flows * net.arc_km).sum() * weight)
 
 
-def solve(problem: SupplyProblem, params: SolveParams = SolveParams()) -> SupplyPlan:
+def solve(problem: SupplyProblem, params: SolveParams | None = None) -> SupplyPlan:
     """The fair, cheapest plan; a labelled greedy plan if the time bound is reached."""
+    params = params or SolveParams()
     started = time.monotonic()
     deadline = started + params.time_limit_s
     routes = routes_for(problem)
@@ -364,4 +365,6 @@ def _shipments(net: _ItemNet, flows: np.ndarray, item: str) -> list[Shipment]:
 
 
 # The problem's dataclasses are part of this module's interface.
-__all__ = ["ItemSpec", "DepotStock", "AreaNeed", "Route", "SupplyProblem", "SolveParams", "Shipment", "AreaResult", "Unreachable", "SupplyPlan", "TimeUp", "routes_for", "worst_coverage", "solve"]
+__all__ = ["AreaNeed", "AreaResult", "DepotStock", "ItemSpec", "Route", "Shipment", "SolveParams",
+           "SupplyPlan", "SupplyProblem", "TimeUp", "Unreachable", "routes_for", "solve",
+           "worst_coverage"]

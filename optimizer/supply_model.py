@@ -1,4 +1,5 @@
-"""The supply problem and its plan: frozen dataclasses shared by the solver and the greedy baseline."""
+"""The supply problem and its plan: frozen dataclasses shared by the solver and the greedy
+baseline."""
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -9,12 +9,11 @@ from flask import Response
 
 def download(body: bytes | str, filename: str, mimetype: str, *, inline: bool = False,
              cache: str = "private, no-store") -> Response:
-    """A file with an ASCII-safe name (and the exact one per RFC 5987 when it differs), never
+    """A file with an ASCII-safe name and the exact one per RFC 6266/5987 (filename*), never
     kept by shared caches, never sniffed as another type, its URL never sent on as a referrer."""
     ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "download"
     disposition = f'{"inline" if inline else "attachment"}; filename="{ascii_name}"'
-    if ascii_name != filename:
-        disposition += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    disposition += f"; filename*=UTF-8''{quote(filename, safe='')}"
     resp = Response(body, mimetype=mimetype)
     resp.headers["Content-Disposition"] = disposition
     resp.headers["Cache-Control"] = cache

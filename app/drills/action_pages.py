@@ -147,7 +147,7 @@ def action(code: str) -> str | Response | tuple[str, int]:
         require("actions")
         form = ActionEditForm()
     form.element.choices = choices(Poete, lang)
-    allowed = {found.status, *action_svc.TRANSITIONS[found.status]}
+    allowed = {found.status, *action_svc.allowed_moves(found)}
     form.status.choices = [(s.value, s.label(lang)) for s in ActionStatus if s in allowed]
     if request.method == "POST":
         if form.validate():

@@ -31,12 +31,24 @@ from app.drills.models import CorrectiveAction, Drill
 
 FIELDS = {"drill", "area", "title", "element", "capability", "owner", "start_on", "due_on",
           "status", "closing_note", "flags_plan"}
-TRANSITIONS = {
-    ActionStatus.OPEN: {ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.CANCELLED},
-    ActionStatus.IN_PROGRESS: {ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.CANCELLED},
-    ActionStatus.DONE: {ActionStatus.IN_PROGRESS},  # reopened when the fix did not hold
-    ActionStatus.CANCELLED: {ActionStatus.OPEN},
+# From a status, the statuses an action may be moved to (in the order the pages offer them).
+# Moving to done needs a closing note (CLOSING_NEEDS_NOTE).
+ACTION_MOVES: dict[ActionStatus, tuple[ActionStatus, ...]] = {
+    ActionStatus.OPEN: (ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.CANCELLED),
+    ActionStatus.IN_PROGRESS: (ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.CANCELLED),
+    ActionStatus.DONE: (ActionStatus.IN_PROGRESS,),  # reopened when the fix did not hold
+    ActionStatus.CANCELLED: (ActionStatus.OPEN,),
 }
+TRANSITIONS = {old: set(new) for old, new in ACTION_MOVES.items()}  # the same, as sets
+NEEDS_NOTE = frozenset({ActionStatus.DONE})
+# The moves a card offers as one tap (closing needs the edit form, for its note).
+QUICK_MOVES = {old: tuple(s for s in new if s not in NEEDS_NOTE)
+               for old, new in ACTION_MOVES.items()}
+
+
+def allowed_moves(action: CorrectiveAction) -> list[ActionStatus]:
+    """The statuses this action may be moved to now."""
+    return list(ACTION_MOVES[action.status])
 
 
 def create(session: Session, data: dict[str, Any], today: date | None = None) -> str:
@@ -131,13 +143,13 @@ def update(session: Session, code: str, data: dict[str, Any],
                 status = ActionStatus.parse(str(data["status"]))
             except ValueError as exc:
                 raise ValidationFailed(str(exc), field="status") from None
-            if status not in TRANSITIONS[action.status]:
+            if status not in allowed_moves(action):
                 raise Conflict(_("An action that is %(old)s cannot become %(new)s.",
                                  old=action.status.label(), new=status.label()),
                                field="status")
         _assign(action, data)
         if status is not None:
-            if status is ActionStatus.DONE and not action.closing_note:
+            if status in NEEDS_NOTE and not action.closing_note:
                 raise ValidationFailed(_("Say what was done before closing the action."),
                                        field="closing_note")
             action.status = status  # type: ignore[assignment]
@@ -151,6 +163,26 @@ def update(session: Session, code: str, data: dict[str, Any],
 def in_scope(prefix: str) -> Select[tuple[CorrectiveAction]]:
     return (select(CorrectiveAction).join(Area, Area.id == CorrectiveAction.area_id)
             .where(Area.path.startswith(prefix)))
+
+
+def search(prefix: str, *, status: str | None = None, element: str | None = None,
+           drill: str | None = None, overdue: bool | None = None,
+           today: date | None = None) -> Select[tuple[CorrectiveAction]]:
+    """Actions of the subtree at `prefix`, by status, POETE element, drill and lateness (an
+    overdue action is open and past its due date, as CorrectiveAction.overdue says)."""
+    stmt = in_scope(prefix).options(selectinload(CorrectiveAction.area),
+                                    selectinload(CorrectiveAction.drill))
+    if status:
+        stmt = stmt.where(CorrectiveAction.status == enum_field(ActionStatus, status, "status"))
+    if element:
+        stmt = stmt.where(CorrectiveAction.element == enum_field(Poete, element, "element"))
+    if drill:
+        stmt = stmt.where(CorrectiveAction.drill.has(Drill.code == drill))
+    if overdue is not None:
+        late = CorrectiveAction.status.in_(list(OPEN_ACTIONS)) & (
+            CorrectiveAction.due_on < (today or district_today()))
+        stmt = stmt.where(late if overdue else ~late)
+    return stmt
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from apiflask import APIBlueprint
 from flask import Response, request
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.api.common import PROBLEM_RESPONSES, ListQuery, envelope, subtree_prefix
 from app.areas.models import Area
@@ -17,15 +15,12 @@ from app.core import db
 from app.core.clock import district_today
 from app.core.downloads import download
 from app.core.errors import NotFound, ValidationFailed
-from app.core.i18n import _
 from app.core.listing import page_of
 from app.drills import actions, compliance, ical
 from app.drills import records as drill_records
 from app.drills import schemas as s
 from app.drills import services as drills
-from app.drills.enums import OPEN_ACTIONS
 from app.drills.models import CorrectiveAction, Drill, DrillRequirement
-from app.resources.models import Team
 
 bp = APIBlueprint("drills", __name__, url_prefix="/api/v1", tag="Drills")
 
@@ -64,38 +59,14 @@ class DrillListQuery(ListQuery, s.DrillQuery):
     pass
 
 
-def _local_bounds(start: date | None, end: date | None) -> tuple[datetime | None,
-                                                                  datetime | None]:
-    tz = drills.local_tz()
-    lo = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC) \
-        if start else None
-    hi = (datetime(end.year, end.month, end.day, tzinfo=tz) + timedelta(days=1)).astimezone(
-        UTC) if end else None
-    return lo, hi
-
-
 @bp.get("/drills")
 @bp.input(DrillListQuery, location="query", arg_name="args")
 @bp.output(DrillPage)
 @bp.doc(summary="Drills in your areas (filters: local dates from/to, area subtree, team, "
                 "status), soonest first", responses=PROBLEM_RESPONSES)
 def list_drills(args: dict[str, Any]) -> dict[str, Any]:
-    if args["from_"] and args["to"] and args["to"] < args["from_"]:
-        raise ValidationFailed(_("The end date is on or after the start date."), field="to")
-    stmt = drills.in_scope(subtree_prefix(args["area"])).options(
-        selectinload(Drill.teams), selectinload(Drill.area), selectinload(Drill.record))
-    lo, hi = _local_bounds(args["from_"], args["to"])
-    if lo is not None:
-        stmt = stmt.where(Drill.starts_at >= lo)
-    if hi is not None:
-        stmt = stmt.where(Drill.starts_at < hi)
-    if args["team"]:
-        if db.session().scalar(select(Team.id).where(Team.code == args["team"])) is None:
-            raise ValidationFailed(_("No %(noun)s with code '%(code)s'.", noun=_("team"),
-                                     code=args["team"]), field="team")
-        stmt = stmt.where(Drill.teams.any(Team.code == args["team"]))
-    if args["status"]:
-        stmt = stmt.where(Drill.status == args["status"])
+    stmt = drills.search(db.session(), subtree_prefix(args["area"]), start=args["from_"],
+                         end=args["to"], team=args["team"], status=args["status"])
     return page_of(stmt, args, {"starts_at": Drill.starts_at, "code": Drill.code,
                                 "title": Drill.title, "status": Drill.status},
                    [Drill.code, Drill.title], "starts_at")
@@ -136,6 +107,18 @@ def update_drill(code: str, json_data: dict[str, Any]) -> Drill:
 @bp.doc(summary="Confirm, cancel or re-plan a drill", responses=WRITE)
 def set_drill_status(code: str, json_data: dict[str, Any]) -> Drill:
     return drills.set_status(db.session(), code, json_data["status"])
+
+
+@bp.post("/drills/<code>/cancel-series")
+@bp.input(s.CancelSeriesIn, arg_name="json_data")
+@bp.output(s.CancelledSeriesOut)
+@bp.doc(summary="Cancel a drill and every later planned or confirmed date of its series, "
+                "at once", description="Done and already cancelled later dates are left as "
+                "they are. If any later date cannot be cancelled by the caller (403, 409), "
+                "nothing is cancelled.", responses=WRITE)
+def cancel_series(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
+    return {"cancelled": drills.cancel_rest_of_series(db.session(), code,
+                                                      json_data.get("reason"))}
 
 
 def _record(drill: Drill) -> dict[str, Any]:
@@ -200,18 +183,9 @@ class ActionListQuery(ListQuery, s.ActionQuery):
 @bp.doc(summary="Corrective actions in your areas (filters: status, overdue, POETE element, "
                 "drill, area subtree), soonest due first", responses=PROBLEM_RESPONSES)
 def list_actions(args: dict[str, Any]) -> dict[str, Any]:
-    stmt = actions.in_scope(subtree_prefix(args["area"])).options(
-        selectinload(CorrectiveAction.area), selectinload(CorrectiveAction.drill))
-    if args["status"]:
-        stmt = stmt.where(CorrectiveAction.status == args["status"])
-    if args["element"]:
-        stmt = stmt.where(CorrectiveAction.element == args["element"])
-    if args["drill"]:
-        stmt = stmt.where(CorrectiveAction.drill.has(Drill.code == args["drill"]))
-    if args["overdue"] is not None:
-        late = CorrectiveAction.status.in_(list(OPEN_ACTIONS)) & (
-            CorrectiveAction.due_on < district_today())
-        stmt = stmt.where(late if args["overdue"] else ~late)
+    stmt = actions.search(subtree_prefix(args["area"]), status=args["status"],
+                          element=args["element"], drill=args["drill"],
+                          overdue=args["overdue"])
     return page_of(stmt, args, {"due_on": CorrectiveAction.due_on, "code": CorrectiveAction.code,
                                 "status": CorrectiveAction.status,
                                 "start_on": CorrectiveAction.start_on},
@@ -293,18 +267,10 @@ def read_compliance(args: dict[str, Any]) -> dict[str, Any]:
     if args["area"]:
         prefix = subtree_prefix(args["area"])
         area = session.scalar(select(Area).where(Area.path == prefix))
-    if args["requirement"] and session.scalar(select(DrillRequirement.id).where(
-            DrillRequirement.code == args["requirement"])) is None:
-        raise ValidationFailed(_("No drill requirement with code '%(code)s'.",
-                                 code=args["requirement"]), field="requirement")
     today = args["today"] or district_today()
-    rows = compliance.compliance(session, today, area=area, requirement=args["requirement"])
-    counts = {standing: 0 for standing in s.STANDINGS}
-    for row in rows:
-        counts[row.standing.value] += 1
-    if args["standing"]:
-        rows = [r for r in rows if r.standing.value == args["standing"]]
-    return {"today": today, "counts": counts, "items": rows}
+    found = compliance.overview(session, today, area=area, requirement=args["requirement"],
+                                standing=args["standing"])
+    return {"today": today, "counts": found.counts, "items": found.rows}
 
 
 ICS_RESPONSES: dict[Any, Any] = {

@@ -1,6 +1,6 @@
-"""`readygrid drills plan`: a drill timetable from a JSON file; no database needed.
-
-The file is read by `drills.scenario` (see docs/cli.md)."""
+"""`readygrid drills plan`: a drill timetable from a JSON file (no database needed; the file is
+read by `drills.scenario`, see docs/cli.md); `readygrid drills cancel-series`: the rest of a
+drill series cancelled at once."""
 from __future__ import annotations
 
 import json
@@ -9,13 +9,18 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
+from app.cli.common import command_errors, out
+from app.core import db
+from app.drills import services as drill_svc
 from drills import timetable
 from drills.scenario import read_plan
 from optimizer.scenario import BadScenario, load
 
 
-@click.group("drills", help="Drill timetables. No database needed.")
+@click.group("drills", help="Drill timetables (no database needed) and drill series. "
+             "演练：年度计划与系列演练。")
 def drills_group() -> None:
     pass
 
@@ -40,3 +45,14 @@ def plan(file: str, out: str | None, time_limit: float) -> None:
         return
     Path(out).write_text(text_out + "\n", encoding="utf-8")
     click.echo(f"drills plan: {result['status']}, timetable written to {out}", err=True)
+
+
+@drills_group.command("cancel-series")
+@click.argument("code")
+@click.option("--reason", default="", help="Why; added to the notes of each drill.")
+@with_appcontext
+@command_errors
+def cancel_series(code: str, reason: str) -> None:
+    """Cancel a drill and every later planned or confirmed date of its series, at once."""
+    cancelled = drill_svc.cancel_rest_of_series(db.session(), code, reason or None)
+    out.print(f"Cancelled {len(cancelled)} drills: {', '.join(cancelled)}", highlight=False)

@@ -118,6 +118,31 @@ def _row(req: DrillRequirement, area: Area, held: list[tuple[Any, ...]], today: 
                standing)
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The compliance rows asked for, with how many of all rows stand where."""
+
+    counts: dict[str, int]
+    rows: list[Row]
+
+
+def overview(session: Session, today: date, *, area: Area | None = None,
+             requirement: str | None = None, standing: str | None = None) -> Overview:
+    """Compliance for the page and the API: counts per standing of every row in scope (of
+    one rule, if named: an unknown rule is bad input), then the rows of one standing."""
+    if requirement and session.scalar(select(DrillRequirement.id).where(
+            DrillRequirement.code == requirement)) is None:
+        raise ValidationFailed(_("No drill requirement with code '%(code)s'.",
+                                 code=requirement), field="requirement")
+    rows = compliance(session, today, area=area, requirement=requirement)
+    counts = {s.value: 0 for s in Standing}
+    for row in rows:
+        counts[row.standing.value] += 1
+    if standing:
+        rows = [r for r in rows if r.standing.value == standing]
+    return Overview(counts, rows)
+
+
 REQ_FIELDS = {"code", "name_zh", "name_en", "unit", "every_months", "min_drills", "form",
               "area_codes", "source", "source_status", "active"}
 

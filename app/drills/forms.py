@@ -1,6 +1,7 @@
 """Forms of the drill pages (Flask-WTF: CSRF on every one). Labels are translated lazily."""
 from __future__ import annotations
 
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.drills.seeds import Aspect, evaluation_aspects
 
 # The simple recurrence picker: what each choice repeats as (RFC 5545, COUNT added).
 REPEATS = {"monthly": "FREQ=MONTHLY", "quarterly": "FREQ=MONTHLY;INTERVAL=3",
@@ -96,19 +99,16 @@ class RecordForm(FlaskForm):
                               validators=[Optional(), Length(max=20000)])
     improvements = TextAreaField(_l("Areas for improvement (one per line)"),
                                  validators=[Optional(), Length(max=20000)])
-    execution = TextAreaField(_l("How the drill was carried out"),
-                              validators=[Optional(), Length(max=20000)])
-    plan_soundness = TextAreaField(_l("Whether the plan is sound and workable"),
-                                   validators=[Optional(), Length(max=20000)])
-    command = TextAreaField(_l("Command, coordination and joint response"),
-                            validators=[Optional(), Length(max=20000)])
-    responders = TextAreaField(_l("How the responders performed"),
-                               validators=[Optional(), Length(max=20000)])
-    equipment = TextAreaField(_l("Whether the equipment was fit for use"),
-                              validators=[Optional(), Length(max=20000)])
-    recommendations = TextAreaField(_l("Recommendations for the plan and preparedness"),
-                                    validators=[Optional(), Length(max=20000)])
     complete = BooleanField(_l("The drill was held: mark it done"))
+
+
+def _aspect_label(aspect: Aspect) -> LazyString:
+    return LazyString(lambda: aspect.label(str(get_locale() or "zh")[:2]))
+
+
+for _aspect in evaluation_aspects():  # Art. 23 aspects, from app/seeds/drills.toml
+    setattr(RecordForm, _aspect.key, TextAreaField(
+        _aspect_label(_aspect), validators=[Optional(), Length(max=20000)]))
 
 
 class RequirementForm(FlaskForm):

@@ -21,22 +21,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.areas.models import Area
-from app.contingency.models import ContingencyPlan
 from app.core import db
 from app.core.downloads import download
 from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.vocabulary import AreaLevel, Hazard
 from app.drills import actions as action_svc
 from app.drills import records as drill_records
+from app.drills import scope
 from app.drills import services as drill_svc
 from app.drills.enums import (
     DISCUSSION_BASED,
-    ActionStatus,
     DrillForm,
     DrillScope,
     DrillStatus,
@@ -51,11 +48,12 @@ from app.drills.forms import (
     repeat_choices,
 )
 from app.drills.models import Drill
+from app.drills.seeds import evaluation_aspects
 from app.incidents import page_views as views
 from app.resources.levels import district_of
-from app.resources.models import Shelter, Team
+from app.resources.models import Team
 from app.web import locale
-from app.web.common import may, my_prefix, require
+from app.web.common import may, require
 from app.web.forms import choices
 
 bp = Blueprint("drills_web", __name__, template_folder="templates")
@@ -70,15 +68,6 @@ ACTION_DUE_DAYS = 30
 BLANK_EVENTS, BLANK_MEASURES, BLANK_RATINGS = 5, 2, 3
 
 
-# Art. 23 evaluation aspects (settings()["evaluation"]["aspects"]) and their labels.
-ASPECT_LABELS = {"execution": _l("How the drill was carried out"),
-                 "plan_soundness": _l("Whether the plan is sound and workable"),
-                 "command": _l("Command, coordination and joint response"),
-                 "responders": _l("How the responders performed"),
-                 "equipment": _l("Whether the equipment was fit for use"),
-                 "recommendations": _l("Recommendations for the plan and preparedness")}
-
-
 @bp.context_processor
 def _planner_link() -> dict[str, Any]:
     """The planner page (another blueprint) once it exists."""
@@ -88,58 +77,43 @@ def _planner_link() -> dict[str, Any]:
 
 
 def _area_in_scope(code: str | None) -> Area | None:
-    """The area with this code if it lies in the user's subtree, else None."""
-    if not code:
-        return None
-    prefix = my_prefix()
-    area = db.session().scalar(select(Area).where(Area.code == code))
-    return area if area is not None and area.path.startswith(prefix) else None
+    return scope.area_filter(db.session(), code)
 
 
 def _team_in_scope(code: str | None) -> Team | None:
-    if not code:
-        return None
-    team = db.session().scalar(select(Team).where(Team.code == code)
-                               .options(selectinload(Team.home_area)))
-    return team if team is not None and team.home_area.path.startswith(my_prefix()) else None
+    return scope.team_filter(db.session(), code)
 
 
 def _areas() -> list[Area]:
-    """Areas a drill can be planned for: the subtree, grids only below a community."""
-    me = db.session().get_one(Area, current_user.area_id)
-    stmt = select(Area).where(Area.path.startswith(my_prefix())).order_by(Area.path)
-    if me.level not in (AreaLevel.COMMUNITY, AreaLevel.GRID):
-        stmt = stmt.where(Area.level != AreaLevel.GRID)
-    return list(db.session().scalars(stmt))
+    return scope.plannable_areas(db.session())
 
 
 def _teams() -> list[Team]:
-    return list(db.session().scalars(
-        select(Team).join(Area, Area.id == Team.home_area_id)
-        .where(Area.path.startswith(my_prefix())).options(selectinload(Team.members))
-        .order_by(Area.path, Team.code)))
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    """"/1/4/37/" -> ["/1/", "/1/4/"]: the areas above (their plans apply below them)."""
-    ids = [p for p in path.split("/") if p]
-    return ["/" + "/".join(ids[:n]) + "/" for n in range(1, len(ids))]
+    return scope.teams(db.session())
 
 
 def _area_label(area: Area, lang: str) -> str:
     return f"{area.name(lang)} {area.code}"
 
 
-def _active_members(team: Team) -> int:
-    return sum(1 for m in team.members if m.active)
+_active_members = scope.active_members
+
+# The text of the button that moves a drill to a status (the moves: drill_svc.allowed_moves).
+MOVE_TEXT = {DrillStatus.CONFIRMED: _l("Confirm"), DrillStatus.CANCELLED: _l("Cancel"),
+             DrillStatus.PLANNED: _l("Plan again")}
 
 
 def _status_forms_allowed(drill: Drill) -> list[tuple[str, str]]:
     """The status buttons a drill offers: (new status, button text)."""
-    return {DrillStatus.PLANNED: [("confirmed", _("Confirm")), ("cancelled", _("Cancel"))],
-            DrillStatus.CONFIRMED: [("planned", _("Back to planned")),
-                                    ("cancelled", _("Cancel"))],
-            DrillStatus.CANCELLED: [("planned", _("Plan again"))]}.get(drill.status, [])
+    return [(new.value, _("Back to planned") if drill.status is DrillStatus.CONFIRMED
+             and new is DrillStatus.PLANNED else str(MOVE_TEXT[new]))
+            for new in drill_svc.allowed_moves(drill)]
+
+
+def aspect_labels() -> dict[str, str]:
+    """The Art. 23 evaluation aspects (app/seeds/drills.toml) in the page's language."""
+    lang = locale()
+    return {a.key: a.label(lang) for a in evaluation_aspects()}
 
 
 def _local(moment: datetime) -> datetime:
@@ -266,15 +240,10 @@ def _plan_form(drill: Drill | None = None) -> PlanDrillForm:
     if drill is not None and drill.area.code not in {c for c, _t in area_choices}:
         area_choices.append((drill.area.code, _area_label(drill.area, lang)))
     form.area.choices = area_choices
-    plans = session.scalars(select(ContingencyPlan).join(Area, Area.id == ContingencyPlan.area_id)
-                            .where(or_(Area.path.startswith(my_prefix()),
-                                       Area.path.in_(_ancestor_paths(me.path))))
-                            .order_by(ContingencyPlan.code)).all()
+    plans = scope.linkable_plans(session)
     form.plan.choices = [("", _("None")), *[(p.code, f"{p.title(lang)} {p.code}")
                                             for p in plans]]
-    shelters = session.scalars(select(Shelter).join(Area, Area.id == Shelter.area_id)
-                               .where(Area.path.startswith(my_prefix()))
-                               .order_by(Shelter.code)).all()
+    shelters = scope.venue_shelters(session)
     form.venue_shelter.choices = [("", _("None: type an address")),
                                   *[(s.code, f"{s.name(lang)} {s.code}") for s in shelters]]
     form.teams.choices = [(t.code, f"{t.name(lang)} {t.code} · "
@@ -309,8 +278,7 @@ def _drill_data(form: PlanDrillForm) -> dict[str, Any]:
     teams = form.teams.data or []
     expected = form.expected_participants.data
     if expected is None:
-        members = {t.code: _active_members(t) for t in _teams()}
-        expected = sum(members.get(c, 0) for c in teams)
+        expected = scope.expected_participants(db.session(), teams)
     return {"title": form.title.data, "exercise_type": form.exercise_type.data, "form": shape,
             "scope": form.scope.data, "hazard": form.hazard.data, "area": form.area.data,
             "plan": form.plan.data or None,
@@ -398,9 +366,7 @@ def drill(code: str) -> str:
 def _drill_page(code: str, **forms: Any) -> dict[str, Any]:
     session = db.session()
     found = drill_svc.load(session, code)
-    root = found.series_id or found.id
-    series = session.scalars(select(Drill).where(or_(Drill.id == root, Drill.series_id == root))
-                             .order_by(Drill.starts_at)).all()
+    series = drill_svc.series_of(session, found)
     record = found.record
     measures = []
     if record is not None:
@@ -411,10 +377,10 @@ def _drill_page(code: str, **forms: Any) -> dict[str, Any]:
     writable = may("drills")
     return {
         "drill": found, "series": series if len(series) > 1 else [], "record": record,
-        "measures": measures, "aspects": ASPECT_LABELS, "mmss": _mmss, "local": _local,
+        "measures": measures, "aspects": aspect_labels(), "mmss": _mmss, "local": _local,
         "status_buttons": _status_forms_allowed(found) if writable else [],
         "writable": writable, "actions_writable": may("actions"),
-        "open_drill": found.status in (DrillStatus.PLANNED, DrillStatus.CONFIRMED),
+        "open_drill": drill_svc.editable(found),
         "members": {t.code: _active_members(t) for t in found.teams},
         "forms": {"action": _action_form(found), "exercise": _exercise_form(found), **forms},
         "today": _today()}
@@ -426,16 +392,11 @@ def set_status(code: str) -> Response:
     status = request.form.get("status", "")
     session = db.session()
     try:
-        drill = drill_svc.set_status(session, code, status)
-        later = 0
         if request.form.get("series") == "1" and status == DrillStatus.CANCELLED.value:
-            root = drill.series_id or drill.id
-            for other in session.scalars(select(Drill).where(
-                    or_(Drill.id == root, Drill.series_id == root),
-                    Drill.starts_at > drill.starts_at,
-                    Drill.status.in_([DrillStatus.PLANNED, DrillStatus.CONFIRMED]))).all():
-                drill_svc.set_status(session, other.code, status)
-                later += 1
+            later = len(drill_svc.cancel_rest_of_series(session, code)) - 1
+        else:
+            drill_svc.set_status(session, code, status)
+            later = 0
     except (ValidationFailed, Conflict) as exc:
         flash(exc.detail, "error")
     else:
@@ -499,8 +460,4 @@ FORM_FIELD = {"evaluation": None, "strengths": "strengths", "improvements": "imp
               "complete": "complete"}
 
 
-# The quick buttons of a card: from a status, the statuses it can move to.
-_MOVES = {ActionStatus.OPEN: (ActionStatus.IN_PROGRESS, ActionStatus.CANCELLED),
-          ActionStatus.IN_PROGRESS: (ActionStatus.OPEN, ActionStatus.CANCELLED),
-          ActionStatus.DONE: (ActionStatus.IN_PROGRESS,),
-          ActionStatus.CANCELLED: (ActionStatus.OPEN,)}
+_MOVES = action_svc.QUICK_MOVES  # the quick buttons of a card

@@ -22,14 +22,27 @@ from app.drills.models import (
     Measure,
     TimelineEvent,
 )
+from app.drills.seeds import aspect_keys
 from app.incidents import services as incidents
+from app.incidents import workflows
 from app.incidents.allocation import services as allocation
 from app.resources.models import Member, Team
 
-ASPECTS = tuple(drills.settings()["evaluation"]["aspects"])
+ASPECTS = aspect_keys()  # app/seeds/drills.toml [evaluation]
 LIST_FIELDS = ("attendance", "events", "measures", "ratings")
 TEXT_FIELDS = ("summary",)
 FIELDS = {*LIST_FIELDS, *TEXT_FIELDS, "strengths", "improvements", "evaluation", "complete"}
+
+
+def recordable(drill: Drill) -> bool:
+    """A cancelled drill has nothing to record; any other can be recorded (ahead, too)."""
+    return drill.status is not DrillStatus.CANCELLED
+
+
+def can_exercise(drill: Drill) -> bool:
+    """An exercise incident runs once per drill, and never for a cancelled one."""
+    return recordable(drill) and (drill.record is None
+                                  or drill.record.exercise_incident_id is None)
 
 
 def _record(session: Session, drill: Drill) -> DrillRecord:
@@ -53,7 +66,7 @@ def save(session: Session, code: str, data: dict[str, Any]) -> Drill:
                                field="evaluation")
     with unit_of_work(session):
         drill = drills.load(session, code)
-        if drill.status is DrillStatus.CANCELLED:
+        if not recordable(drill):
             raise Conflict(_("Drill %(code)s was cancelled; there is nothing to record.",
                              code=code), field="status")
         record = _record(session, drill)
@@ -202,18 +215,19 @@ def run_exercise(session: Session, code: str, level: int = 4) -> tuple[str, int]
     the incident and its plan in the record. Returns (incident code, plan number)."""
     require_writer("drills")
     drill = drills.load(session, code)
-    if drill.status is DrillStatus.CANCELLED:
+    if not recordable(drill):
         raise Conflict(_("Drill %(code)s was cancelled.", code=code), field="status")
     if drill.record is not None and drill.record.exercise_incident_id is not None:
         raise Conflict(_("Drill %(code)s already ran its exercise (%(incident)s).",
                          code=code, incident=drill.record.exercise_incident.code),
                        field="drill")
     areas = _exercise_areas(drill)
-    incident_code = incidents.declare(
+    done = workflows.declare(
         session, title=_("Exercise: %(title)s", title=drill.title), hazard=drill.hazard.value,
         level=level, areas=areas, exercise=True, started_at=drill.starts_at,
-        notes=_("Run from drill %(code)s.", code=drill.code))
-    number = allocation.make_plan(session, incident_code)
+        notes=_("Run from drill %(code)s.", code=drill.code)).raise_error()
+    incident_code, number = done.code, done.plan
+    assert number is not None  # raise_error: a plan was made
     plan = allocation.get_plan(session, incident_code, number)
     with unit_of_work(session):
         drill = drills.load(session, code)

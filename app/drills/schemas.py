@@ -24,7 +24,7 @@ from app.drills.enums import (
     Rating,
 )
 
-ASPECTS = tuple(drill_service.settings()["evaluation"]["aspects"])
+ASPECTS = drill_service.evaluation_aspects()  # app/seeds/drills.toml [evaluation]
 
 
 CODES = validators.Length(max=200)
@@ -133,8 +133,21 @@ class DrillQuery(Schema):
 
 class DrillStatusIn(Schema):
     status = fields.String(required=True, validate=validators.OneOf(
-        ["planned", "confirmed", "cancelled"]), metadata={
-        "description": "done comes from recording the drill"})
+        [s.value for s in drill_service.SETTABLE]), metadata={
+        "description": "planned drills can be confirmed or cancelled, confirmed ones "
+                       "re-planned or cancelled, cancelled ones planned again; done comes "
+                       "from recording the drill"})
+
+
+class CancelSeriesIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validators.Length(max=500), metadata={
+                               "description": "why; added to the notes of each drill"})
+
+
+class CancelledSeriesOut(Schema):
+    cancelled = fields.List(fields.String(), metadata={
+        "description": "codes of the drills cancelled, soonest first"})
 
 
 class ExerciseIn(Schema):
@@ -193,8 +206,9 @@ class RatingIO(Schema):
 
 # Art. 23 evaluation content, one text per aspect (aspects from app/seeds/drills.toml).
 EvaluationIO = Schema.from_dict(
-    {a: fields.String(validate=validators.Length(max=5000)) for a in ASPECTS},
-    name="EvaluationIO")
+    {a.key: fields.String(validate=validators.Length(max=5000),
+                          metadata={"description": f"{a.label_en} ({a.label_zh})"})
+     for a in ASPECTS}, name="EvaluationIO")
 
 
 class RecordIn(Schema):

@@ -1,18 +1,15 @@
 """Drills: plan them (one date or an RFC 5545 recurrence), confirm, cancel, exercise.
 
-Times are stored in UTC and entered and shown in the district's time zone.
+Times are stored in UTC and entered and shown in the district's time zone. The drill status
+machine is DRILL_MOVES, here, and nowhere else: the pages show the moves `allowed_moves`
+gives and the API accepts what `set_status` accepts.
 """
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from dateutil.rrule import rrulestr
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.areas.models import Area
@@ -20,7 +17,7 @@ from app.contingency.models import ContingencyPlan
 from app.core.access import require_writer
 from app.core.clock import local_date, local_tz
 from app.core.db import unit_of_work
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.fields import enum_field, optional_enum_field
 from app.core.i18n import _
 from app.core.lookup import (
@@ -32,7 +29,7 @@ from app.core.lookup import (
     reject_unknown,
     scoped_by_code,
 )
-from app.core.vocabulary import Hazard, SourceStatus
+from app.core.vocabulary import Hazard
 from app.drills.enums import (
     DISCUSSION_BASED,
     DrillForm,
@@ -41,72 +38,35 @@ from app.drills.enums import (
     DrillUnit,
     ExerciseType,
 )
-from app.drills.models import Drill, DrillRecord, DrillRequirement
+from app.drills.models import Drill, DrillRecord
+from app.drills.recurrence import MAX_OCCURRENCES, MAX_SERIES_YEARS, Occurrences, occurrences
+from app.drills.seeds import evaluation_aspects, seed_requirements, settings
 from app.resources.models import Shelter, Team
 
-MAX_OCCURRENCES = 60  # a series longer than this is a typo (FREQ=DAILY without COUNT)
-MAX_SERIES_YEARS = 3
+__all__ = ["MAX_OCCURRENCES", "MAX_SERIES_YEARS", "Occurrences", "evaluation_aspects",
+           "local_date", "local_tz", "occurrences", "seed_requirements", "settings"]
+
+# From a status, the statuses a drill may be moved to (in the order the page offers them).
+# Done is no move: recording a held drill makes it done (records.save).
+DRILL_MOVES: dict[DrillStatus, tuple[DrillStatus, ...]] = {
+    DrillStatus.PLANNED: (DrillStatus.CONFIRMED, DrillStatus.CANCELLED),
+    DrillStatus.CONFIRMED: (DrillStatus.PLANNED, DrillStatus.CANCELLED),
+    DrillStatus.CANCELLED: (DrillStatus.PLANNED,),
+    DrillStatus.DONE: (),
+}
+# The statuses a move can reach (what POST .../status accepts).
+SETTABLE = tuple(s for s in DrillStatus if any(s in to for to in DRILL_MOVES.values()))
+OPEN_DRILLS = (DrillStatus.PLANNED, DrillStatus.CONFIRMED)  # may still change
 
 
-@cache
-def settings() -> dict[str, Any]:
-    """The seeded drill rules, targets and reminder settings (app/seeds/drills.toml)."""
-    text = resources.files("app.seeds").joinpath("drills.toml").read_text("utf-8")
-    return tomllib.loads(text)
+def allowed_moves(drill: Drill) -> list[DrillStatus]:
+    """The statuses this drill may be moved to now."""
+    return list(DRILL_MOVES.get(drill.status, ()))
 
 
-def seed_requirements(session: Session) -> int:
-    """Add the default drill-frequency rules that are missing; edited ones stay as they are."""
-    have = set(session.scalars(select(DrillRequirement.code)))
-    added = 0
-    for raw in settings()["requirement"]:
-        if raw["code"] in have:
-            continue
-        session.add(DrillRequirement(
-            **{**raw, "unit": DrillUnit(raw["unit"]),
-               "form": DrillForm(raw["form"]) if raw.get("form") else None,
-               "source_status": SourceStatus(raw["source_status"])}))
-        added += 1
-    session.flush()
-    return added
-
-
-@dataclass(frozen=True)
-class Occurrences:
-    """The start times an RRULE produces from a first start, capped and checked."""
-
-    starts: list[datetime]
-    rule: str
-
-
-def occurrences(rule: str, first: datetime) -> Occurrences:
-    """Expand an RRULE (with or without the 'RRULE:' prefix) in local time."""
-    text = rule.strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    if not text:
-        return Occurrences([first], "")
-    local_first = first.astimezone(local_tz()).replace(tzinfo=None)
-    try:
-        parsed = rrulestr(text, dtstart=local_first)
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed(_("The recurrence rule is not valid RFC 5545: %(error)s",
-                                 error=str(exc)), field="rrule") from None
-    limit = local_first + timedelta(days=366 * MAX_SERIES_YEARS)
-    starts = []
-    for moment in parsed.xafter(local_first, count=MAX_OCCURRENCES + 1, inc=True):
-        if moment > limit:
-            break
-        starts.append(moment)
-    if not starts:
-        raise ValidationFailed(_("The recurrence rule produces no date."), field="rrule")
-    if len(starts) > MAX_OCCURRENCES or ("COUNT" not in text.upper()
-                                         and "UNTIL" not in text.upper()):
-        raise ValidationFailed(_("A recurrence needs COUNT or UNTIL and at most %(n)s dates "
-                                 "within %(years)s years.", n=MAX_OCCURRENCES,
-                                 years=MAX_SERIES_YEARS), field="rrule")
-    tz = local_tz()
-    return Occurrences([s.replace(tzinfo=tz).astimezone(UTC) for s in starts], text)
+def editable(drill: Drill) -> bool:
+    """A planned or confirmed drill can still be changed; a done or cancelled one cannot."""
+    return drill.status in OPEN_DRILLS
 
 
 def next_drill_codes(session: Session, year: int, n: int) -> list[str]:
@@ -259,7 +219,7 @@ def update(session: Session, code: str, data: dict[str, Any]) -> Drill:
     require_writer("drills")
     with unit_of_work(session):
         drill = load(session, code)
-        if drill.status in (DrillStatus.DONE, DrillStatus.CANCELLED):
+        if not editable(drill):
             raise Conflict(_("Drill %(code)s is %(status)s and can no longer be changed.",
                              code=code, status=drill.status.label()), field="status")
         if "rrule" in data and str(data["rrule"] or "").strip() != drill.rrule:
@@ -277,21 +237,66 @@ def update(session: Session, code: str, data: dict[str, Any]) -> Drill:
         return drill
 
 
-def set_status(session: Session, code: str, status: str) -> Drill:
-    """Confirm or cancel a planned drill (done comes from recording it)."""
-    require_writer("drills")
+def _parse_status(status: str) -> DrillStatus:
     new = enum_field(DrillStatus, status, "status")
+    if new not in SETTABLE:
+        raise ValidationFailed(_("A drill becomes %(status)s by recording it, not by a move.",
+                                 status=new.label()), field="status")
+    return new
+
+
+def _move(drill: Drill, new: DrillStatus) -> None:
+    """Move one drill along DRILL_MOVES (no commit: the caller owns the transaction)."""
+    if new not in allowed_moves(drill):
+        raise Conflict(_("A drill that is %(old)s cannot become %(new)s.",
+                         old=drill.status.label(), new=new.label()), field="status")
+    drill.status = new
+
+
+def set_status(session: Session, code: str, status: str) -> Drill:
+    """Confirm, cancel or re-plan a drill (done comes from recording it)."""
+    require_writer("drills")
+    new = _parse_status(status)
     with unit_of_work(session):
         drill = load(session, code)
-        allowed = {DrillStatus.PLANNED: {DrillStatus.CONFIRMED, DrillStatus.CANCELLED},
-                   DrillStatus.CONFIRMED: {DrillStatus.PLANNED, DrillStatus.CANCELLED},
-                   DrillStatus.CANCELLED: {DrillStatus.PLANNED}}.get(drill.status, set())
-        if new not in allowed:
-            raise Conflict(_("A drill that is %(old)s cannot become %(new)s.",
-                             old=drill.status.label(), new=new.label()), field="status")
-        drill.status = new
+        _move(drill, new)
         session.flush()
         return drill
+
+
+def series_of(session: Session, drill: Drill) -> list[Drill]:
+    """Every date of the drill's series, soonest first (just the drill when it has none)."""
+    root = drill.series_id or drill.id
+    return list(session.scalars(select(Drill).where(
+        or_(Drill.id == root, Drill.series_id == root)).order_by(Drill.starts_at, Drill.id)))
+
+
+def cancel_rest_of_series(session: Session, code: str, reason: str | None = None) -> list[str]:
+    """Cancel this drill and every later planned or confirmed date of its series, in one
+    transaction; done and cancelled later dates are left as they are. A later date the actor
+    may not change (outside their areas) cancels nothing. Returns the cancelled codes, soonest
+    first. A reason is added to the notes of each cancelled drill."""
+    require_writer("drills")
+    note = str(reason or "").strip()
+    with unit_of_work(session):
+        drill = load(session, code)
+        rest = [d for d in series_of(session, drill) if d.starts_at > drill.starts_at
+                and d.status in OPEN_DRILLS]
+        for other in rest:
+            try:
+                ensure_in_scope(other, "series")
+            except Forbidden:
+                raise Forbidden(_("Drill %(code)s of this series belongs to an area outside "
+                                  "your responsibility: no date was cancelled.",
+                                  code=other.code), field="series") from None
+        cancelled = [drill, *rest]
+        for one in cancelled:
+            _move(one, DrillStatus.CANCELLED)
+            if note:
+                line = _("Cancelled: %(reason)s", reason=note)
+                one.notes = f"{one.notes}\n{line}" if one.notes else line
+        session.flush()
+        return [d.code for d in cancelled]
 
 
 def in_scope(prefix: str) -> Select[tuple[Drill]]:
@@ -300,12 +305,45 @@ def in_scope(prefix: str) -> Select[tuple[Drill]]:
             .where(Area.path.startswith(prefix)))
 
 
+def local_bounds(start: date | None, end: date | None) -> tuple[datetime | None,
+                                                                 datetime | None]:
+    """UTC bounds of the local dates start..end (inclusive); None where open."""
+    tz = local_tz()
+    lo = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC) \
+        if start else None
+    hi = (datetime(end.year, end.month, end.day, tzinfo=tz) + timedelta(days=1)).astimezone(
+        UTC) if end else None
+    return lo, hi
+
+
+def search(session: Session, prefix: str, *, start: date | None = None,
+           end: date | None = None, team: str | None = None,
+           status: str | None = None) -> Select[tuple[Drill]]:
+    """Drills of the subtree at `prefix` on local dates start..end, of a team, by status
+    (the API's list; an unknown team is bad input)."""
+    if start and end and end < start:
+        raise ValidationFailed(_("The end date is on or after the start date."), field="to")
+    stmt = in_scope(prefix).options(selectinload(Drill.teams), selectinload(Drill.area),
+                                    selectinload(Drill.record))
+    lo, hi = local_bounds(start, end)
+    if lo is not None:
+        stmt = stmt.where(Drill.starts_at >= lo)
+    if hi is not None:
+        stmt = stmt.where(Drill.starts_at < hi)
+    if team:
+        if session.scalar(select(Team.id).where(Team.code == team)) is None:
+            raise ValidationFailed(_("No %(noun)s with code '%(code)s'.", noun=_("team"),
+                                     code=team), field="team")
+        stmt = stmt.where(Drill.teams.any(Team.code == team))
+    if status:
+        stmt = stmt.where(Drill.status == enum_field(DrillStatus, status, "status"))
+    return stmt
+
+
 def between(session: Session, start: date, end: date, *, area: Area | None = None,
             team: Team | None = None, include_cancelled: bool = False) -> list[Drill]:
     """Drills starting on local dates start..end (inclusive) in the actor's scope."""
-    tz = local_tz()
-    lo = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC)
-    hi = (datetime(end.year, end.month, end.day, tzinfo=tz) + timedelta(days=1)).astimezone(UTC)
+    lo, hi = local_bounds(start, end)
     stmt = in_scope(area.path if area is not None else actor().area_path).where(
         Drill.starts_at >= lo, Drill.starts_at < hi)
     if team is not None:

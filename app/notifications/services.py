@@ -1,8 +1,9 @@
 """The outbox and the inbox: notifications written once, read by the areas they concern.
 
 Findings come from each feature's `findings.py` (stock, qualifications, drills, corrective
-actions, plans). Each finder returns plain `Draft`s; `record` writes the ones whose dedup key is new, so a job
-that runs twice (or a missed run fired after a restart) never writes a notification twice.
+actions, plans). Each finder returns plain `Draft`s; `record` writes the ones whose dedup key
+is new, so a job that runs twice (or a missed run fired after a restart) never writes a
+notification twice.
 The dedup key also sets how often a standing finding comes back: once per day (an action past
 due, a drill left unrecorded), once per ISO week (a requirement overdue, a plan to review).
 

@@ -136,7 +136,8 @@ def test_every_message_has_a_translation(catalogue: str) -> None:
 
 def test_catalogue_covers_every_string_in_the_code() -> None:
     from babel.messages.extract import extract_from_dir
-    method_map = [("app/**.py", "python"), ("app/templates/**.html", "jinja2")]
+    method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2"),
+                  ("app/templates/**.html", "jinja2")]
     found = {msg[2] if isinstance(msg[2], str) else msg[2][0] for msg in extract_from_dir(
         str(ROOT), method_map, keywords={"_": None, "_l": None, "gettext": None,
                                          "lazy_gettext": None})}

@@ -66,8 +66,8 @@ def test_every_page_opens_for_every_role(app: Any, demo: Any) -> None:
     coordinator = signed_in(app, "coordinator")
     page = coordinator.get(f"/drills/{code}").get_data(as_text=True)
     coordinator.post(f"/drills/{code}/actions", data={
-        "csrf_token": csrf_token(page), "action-title": "补充应急照明", "action-element": "equipment",
-        "action-owner": "王主任",
+        "csrf_token": csrf_token(page), "action-title": "补充应急照明",
+        "action-element": "equipment", "action-owner": "王主任",
         "action-due_on": (district_today() + timedelta(days=30)).isoformat()})
     action = action_of(app, "补充应急照明")
     pages = ["/drills", "/drills?view=list", "/drills?month=2027-03", "/drills?month=bad",
