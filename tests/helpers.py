@@ -88,7 +88,7 @@ def signed_in(app: Any, user: str, password: str = DEMO_PASSWORD) -> Any:
 
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git ignores it
 
 
 def shot(page: Any, name: str) -> None:
