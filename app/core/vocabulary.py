@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from sqlalchemy import Enum as SAEnum
 
+from app.core import i18n
 from app.core.i18n import _
 
 
@@ -15,9 +16,11 @@ class Labelled(StrEnum):
     def labels(cls) -> dict[str, tuple[str, str]]:
         return getattr(cls, "_labels", {})
 
-    def label(self, lang: str = "zh") -> str:
+    def label(self, lang: str | None = None) -> str:
+        """The label in `lang`, else in the language of the message being written (a
+        service's error reads in one language, the page's, the API caller's or the CLI's)."""
         zh, en = type(self).labels().get(self.value, (self.value, self.value))
-        return zh if lang.startswith("zh") else en
+        return zh if (lang or i18n.lang()).startswith("zh") else en
 
     @classmethod
     def parse(cls, raw: str) -> Labelled:

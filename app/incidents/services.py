@@ -113,7 +113,7 @@ def declare(session: Session, *, title: str, hazard: str, level: int, areas: lis
         district = district_of(session, resolved[0][0])
         started = started_at or utcnow()
         incident = Incident(
-            title=title.strip() or hazard_value.label(),
+            title=title.strip() or hazard_value.label("zh"),
             hazard=hazard_value, level=level, district_id=district.id, exercise=exercise,
             started_at=started, duration_days=duration_days,
             max_distance_km=max_distance_km or dist["supply_km"],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
@@ -131,7 +132,8 @@ def test_request_resource_lists_the_shortfalls(admin: Any, call: Any) -> None:
     resp = call("coordinator", f"/incidents/{code}/edxl/request-resource.xml")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
     assert resp.mimetype == "application/xml"
-    assert resp.headers["Content-Disposition"].endswith('request-resource.xml"')
+    assert re.search(r'filename="INC-[0-9-]+-plan-1-request-resource\.xml"',
+                     resp.headers["Content-Disposition"])
     root = ET.fromstring(resp.get_data())
     assert structure_errors(root) == []
     assert root.findtext(f"{MSG}MessageContentType") == "RequestResource"
