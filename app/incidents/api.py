@@ -21,6 +21,7 @@ from app.incidents.schemas import (
     IncidentQuery,
     LevelIn,
     PlanIn,
+    ReleaseIn,
     TaskIn,
 )
 from app.incidents.services import AreaInput
@@ -93,6 +94,19 @@ def read_incident(code: str) -> dict[str, Any]:
 def set_level(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
     workflows.change_level(db.session(), code, json_data["level"]).raise_error()
     return _incident(code)
+
+
+@bp.post("/incidents/<code>/reserve-releases")
+@bp.input(ReleaseIn, arg_name="json_data")
+@bp.doc(summary="Release the protected reserve of one depot, or of every depot, for this "
+                "incident, and re-plan (coordinators; audited)",
+        description="The incident's plans keep each depot's protected reserve less the share "
+                    "the response level may use; a release lets the new plan use it all. "
+                    "The answer is the incident with its new plan.", responses=WRITE)
+def release_reserve(code: str, json_data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    workflows.release_reserve(db.session(), code, json_data["depot"],
+                              json_data["reason"]).raise_error()
+    return _incident(code), 201
 
 
 @bp.put("/incidents/<code>/areas")

@@ -156,6 +156,20 @@ def areas_cmd(code: str, areas: tuple[str, ...]) -> None:
     _show_plan(code, done.raise_error().plan, False)
 
 
+@incidents_group.command("release-reserve")
+@click.argument("code")
+@click.option("--depot", default=None, help="One depot's reserve (default: every depot's).")
+@click.option("--reason", required=True, help="Why the reserve is released (audited).")
+@with_appcontext
+@command_errors
+def release_reserve(code: str, depot: str | None, reason: str) -> None:
+    """Release protected reserves for the incident, then re-plan keeping the route rules."""
+    with _solving(code):
+        done = workflows.release_reserve(db.session(), code, depot, reason)
+    out.print(f"{code}: reserve of {depot or 'every depot'} released.", highlight=False)
+    _show_plan(code, done.raise_error().plan, False)
+
+
 @incidents_group.command("plan")
 @click.argument("code")
 @click.option("--forbid", multiple=True, metavar="DEPOT:AREA", help="A route not to use.")

@@ -48,6 +48,11 @@ class RouteForm(FlaskForm):
     kind = SelectField(_l("Rule"), validators=[DataRequired()])  # pinned or forbidden
 
 
+class ReleaseReserveForm(FlaskForm):
+    depot = SelectField(_l("Depot"), validators=[Optional()])  # "": every depot
+    reason = StringField(_l("Why"), validators=[DataRequired(), Length(max=500)])
+
+
 class RouteRemoveForm(FlaskForm):
     depot = HiddenField(validators=[DataRequired()])
     area = HiddenField(validators=[DataRequired()])

@@ -62,6 +62,8 @@ class Incident(Timestamps, Base):
         back_populates="incident", cascade="all, delete-orphan", order_by="AllocationPlan.id")
     events: Mapped[list[IncidentEvent]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentEvent.number")
+    releases: Mapped[list[ReserveRelease]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="ReserveRelease.id")
 
 
 class IncidentEvent(Base):
@@ -87,6 +89,25 @@ class IncidentEvent(Base):
     reference: Mapped[str] = mapped_column(String(500), default="", index=True)
 
     incident: Mapped[Incident] = relationship(back_populates="events")
+
+
+class ReserveRelease(Base):
+    """A coordinator's release of protected reserves for one incident: of one depot, or of
+    every depot (depot_id None). Plans made afterwards may ship those reserves."""
+
+    __tablename__ = "reserve_releases"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    depot_id: Mapped[int | None] = mapped_column(ForeignKey("depots.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    released_by: Mapped[str] = mapped_column(String(100), default="")
+    released_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="releases")
+    depot: Mapped[Depot | None] = relationship()
 
 
 class IncidentArea(Base):

@@ -29,6 +29,7 @@ from app.incidents.forms import (
     ConfirmPlanForm,
     DeclareForm,
     IncidentLevelForm,
+    ReleaseReserveForm,
     RouteForm,
 )
 from app.incidents.models import Incident
@@ -141,7 +142,7 @@ def _forms(found: Incident, levels: dict[int, Any], view: dict[str, Any] | None)
     level = IncidentLevelForm(prefix="level", level=found.level)
     level.level.choices = views.level_choices(levels, lang)
     people = "\n".join(f"{ia.area.code} {ia.affected} {ia.displaced}" for ia in found.areas)
-    return {"level": level, "route": _route_form(found),
+    return {"level": level, "route": _route_form(found), "release": _release_form(found),
             "areas": AreasForm(prefix="areas", areas=people),
             "confirm": ConfirmPlanForm(plan=view["number"] if view else None)}
 
@@ -156,6 +157,16 @@ def _route_form(found: Incident) -> RouteForm:
                          for ia in found.areas]
     form.kind.choices = [("pinned", _("Must use this route")),
                          ("forbidden", _("Never use this route"))]
+    return form
+
+
+def _release_form(found: Incident) -> ReleaseReserveForm:
+    form = ReleaseReserveForm(prefix="release")
+    lang = locale()
+    depots = db.session().scalars(select(Depot).join(Area, Area.id == Depot.area_id).where(
+        Area.path.startswith(found.district.path), Depot.active).order_by(Depot.code))
+    form.depot.choices = [("", _("Every depot")),
+                          *[(d.code, f"{d.code} {d.name(lang)}") for d in depots]]
     return form
 
 
@@ -241,6 +252,20 @@ def add_route(code: str) -> Response | tuple[str, int]:
     done = submit(form, "incidents", run, _("Route rule saved; the plan was made again."),
                   _back(code, "routes"))
     return done or (render_template("incidents/detail.html", **_page(code, route=form)), 422)
+
+
+@bp.post("/incidents/<code>/reserves/release")
+def release_reserve(code: str) -> Response | tuple[str, int]:
+    session = db.session()
+    form = _release_form(incident_svc.load(session, code))
+
+    def run() -> None:  # the new plan may use what was released
+        _said(workflows.release_reserve(session, code, form.depot.data or None,
+                                        form.reason.data))
+
+    done = submit(form, "incidents", run, _("Reserve released; a new plan was made."),
+                  _back(code, "reserves"))
+    return done or (render_template("incidents/detail.html", **_page(code, release=form)), 422)
 
 
 @bp.post("/incidents/<code>/routes/remove")

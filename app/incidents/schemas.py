@@ -39,6 +39,13 @@ class LevelIn(Schema):
     level = Int(strict=True, required=True, validate=validators.Range(min=1, max=4))
 
 
+class ReleaseIn(Schema):
+    depot = fields.String(load_default=None, allow_none=True,
+                          validate=validators.Length(min=1, max=32), metadata={
+                              "description": "a depot code; omitted: every depot"})
+    reason = fields.String(required=True, validate=validators.Length(min=1, max=500))
+
+
 class AreasIn(Schema):
     areas = fields.List(fields.Nested(AffectedAreaIn), required=True,
                         validate=validators.Length(min=1, max=20_000))

@@ -46,6 +46,9 @@ def explain_line(reason: dict[str, Any], item: str, planned: int) -> str:
     else:
         parts.append(_("no depot within %(km)s km has any free (unreserved, unexpired)",
                        km=_num(reason["reach_km"])))
+    if reason.get("reserve"):
+        parts.append(_("%(n)s %(unit)s in reach kept as protected reserve (a coordinator may "
+                       "release it)", n=_num(reason["reserve"]), unit=unit))
     beyond = reason.get("beyond")
     if beyond:
         parts.append(_("depot %(depot)s holds %(n)s %(unit)s beyond reach (%(km)s km)",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
+from app.incidents import reserves
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.models import AllocationPlan
@@ -91,6 +92,13 @@ def set_route(session: Session, code: str, kind: str, depot: str, area: str) -> 
     rules = {k: [r for r in v if r != route] for k, v in rules.items()}
     rules[kind].append(route)
     return replan(session, code, rules)
+
+
+def release_reserve(session: Session, code: str, depot: str | None, reason: str) -> Outcome:
+    """Release the protected reserve of one depot (None: of every depot) for the incident,
+    then re-plan keeping the route rules: the new plan may use it."""
+    reserves.release(session, code, depot, reason)
+    return _planned(session, code)
 
 
 def remove_route(session: Session, code: str, depot: str, area: str) -> int:

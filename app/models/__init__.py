@@ -31,6 +31,7 @@ from app.incidents.models import (
     PlanLine,
     PlanPlacement,
     PlanShipment,
+    ReserveRelease,
 )
 from app.notifications.models import Notification
 from app.resources.models import (
@@ -52,6 +53,7 @@ __all__ = [
     "Incident", "IncidentArea", "IncidentEvent", "IncidentTask", "Item", "LedgerEntry",
     "Measure", "Member", "Mobilisation", "MobilisationLevel", "MobilisationRule", "Notification",
     "OccupancyReport", "PlanAssignment", "PlanDocument", "PlanLine", "PlanPlacement",
-    "PlanShipment", "PlanVersion", "PlanningNorm", "Qualification", "Shelter", "StockLot",
+    "PlanShipment", "PlanVersion", "PlanningNorm", "Qualification", "ReserveRelease", "Shelter",
+    "StockLot",
     "Team", "TimelineEvent", "User",
 ]

@@ -14,7 +14,7 @@ from app.core.db import unit_of_work
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import _
 from app.core.lookup import by_code, scoped_by_code
-from app.core.vocabulary import AreaLevel
+from app.core.vocabulary import AreaLevel, SourceStatus
 from app.resources.enums import MobilisationScope, Speciality, TeamKind
 from app.resources.models import ChecklistItem, MobilisationLevel, MobilisationRule, Team
 
@@ -44,6 +44,8 @@ def seed_levels(session: Session, district: Area) -> int:
 
 def _build(district: Area, raw: dict[str, Any]) -> MobilisationLevel:
     fields = {k: v for k, v in raw.items() if k not in {"rules", "checklist"}}
+    if "reserve_release_status" in fields:
+        fields["reserve_release_status"] = SourceStatus(fields["reserve_release_status"])
     level = MobilisationLevel(district_id=district.id, **fields)
     _set_children(level, raw.get("rules", []), raw.get("checklist", []))
     return level

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.areas.models import Area
 from app.core.db import Base, utcnow
 from app.core.models import Named, Timestamps
-from app.core.vocabulary import db_enum
+from app.core.vocabulary import SourceStatus, db_enum
 from app.resources.enums import (
     Availability,
     MobilisationScope,
@@ -131,6 +131,7 @@ class MobilisationLevel(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("district_id", "level"),
         CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
+        CheckConstraint("reserve_release_pct BETWEEN 0 AND 100", name="release_pct_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +146,11 @@ class MobilisationLevel(Timestamps, Base):
     trigger_zh: Mapped[str] = mapped_column(Text, default="")
     trigger_en: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(300), default="")
+    # How much of the depots' protected reserves a plan at this level may use (0-100 %).
+    reserve_release_pct: Mapped[int] = mapped_column(default=0)
+    reserve_release_source: Mapped[str] = mapped_column(String(300), default="")
+    reserve_release_status: Mapped[SourceStatus] = mapped_column(
+        db_enum(SourceStatus, "reserve_release_status"), default=SourceStatus.UNVERIFIED)
 
     district: Mapped[Area] = relationship()
     rules: Mapped[list[MobilisationRule]] = relationship(

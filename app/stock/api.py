@@ -16,7 +16,7 @@ from app.core.clock import district_today
 from app.core.errors import NotFound
 from app.core.listing import page_of
 from app.core.lookup import scoped_by_code
-from app.stock import catalogue, summary
+from app.stock import catalogue, reserves, summary
 from app.stock import schemas as s
 from app.stock import services as stock
 from app.stock.models import Depot, Item, LedgerEntry, StockLot
@@ -51,6 +51,25 @@ code_routes(bp, catalogue.DEPOT, "depots", schema_in=s.DepotIn, schema_patch=s.D
         responses=PROBLEM_RESPONSES)
 def set_minimum(code: str, item: str, json_data: dict[str, Any]) -> tuple[str, int]:
     catalogue.set_minimum(db.session(), code, item, json_data["minimum"])
+    return "", 204
+
+
+@bp.get("/depots/<code>/reserves")
+@bp.output(s.ReserveList)
+@bp.doc(summary="A depot's protected reserves: what allocation plans leave in place, and "
+                "where each figure comes from", responses={**PROBLEM_RESPONSES,
+                                                           404: "Unknown depot (problem)"})
+def list_reserves(code: str) -> dict[str, Any]:
+    return {"items": reserves.of_depot(db.session(), code)}
+
+
+@bp.put("/depots/<code>/reserves/<item>")
+@bp.input(s.ReserveIn, arg_name="json_data")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Set (or with null clear) a depot's protected reserve of an item, with its "
+                "source", responses=PROBLEM_RESPONSES)
+def set_reserve(code: str, item: str, json_data: dict[str, Any]) -> tuple[str, int]:
+    reserves.set_reserve(db.session(), code, item, json_data["units"], json_data["source"])
     return "", 204
 
 

@@ -78,7 +78,9 @@ def set_minimum(session: Session, depot_code: str, item_code: str, minimum: int 
         item = by_code(session, Item, item_code, "item")
         row = session.get(DepotMinimum, (depot.id, item.id))
         if minimum is None:
-            if row is not None:
+            if row is not None and row.reserve is not None:  # the reserve floor stays
+                row.minimum = item.min_per_depot
+            elif row is not None:
                 session.delete(row)
         elif row is None:
             session.add(DepotMinimum(depot_id=depot.id, item_id=item.id, minimum=minimum))

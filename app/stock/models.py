@@ -33,17 +33,23 @@ class Depot(Named, Timestamps, Base):
 
 
 class DepotMinimum(Base):
-    """A depot-specific minimum level overriding the item's default."""
+    """A depot-specific minimum level overriding the item's default, and the depot's protected
+    reserve of the item: a floor that allocation plans never ship unless a coordinator
+    releases it for an incident (None: the minimum level is the floor)."""
 
     __tablename__ = "depot_minimums"
     __audited__ = True
-    __table_args__ = (CheckConstraint("minimum >= 0", name="minimum_non_negative"),)
+    __table_args__ = (CheckConstraint("minimum >= 0", name="minimum_non_negative"),
+                      CheckConstraint("reserve IS NULL OR reserve >= 0",
+                                      name="reserve_non_negative"))
 
     depot_id: Mapped[int] = mapped_column(ForeignKey("depots.id", ondelete="CASCADE"),
                                           primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"),
                                          primary_key=True)
     minimum: Mapped[int]
+    reserve: Mapped[int | None] = mapped_column(default=None)
+    reserve_source: Mapped[str] = mapped_column(String(300), default="")
 
     depot: Mapped[Depot] = relationship(back_populates="minimums")
     item: Mapped[Item] = relationship()

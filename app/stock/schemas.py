@@ -37,6 +37,25 @@ class DepotOut(Schema):
     active = fields.Boolean()
 
 
+class ReserveIn(Schema):
+    units = Int(strict=True, required=True, allow_none=True,
+                validate=validators.Range(min=0, max=10_000_000), metadata={
+                    "description": "the protected reserve; null: the minimum level again"})
+    source = fields.String(load_default="", validate=validators.Length(max=300), metadata={
+        "description": "where the figure comes from (required with units)"})
+
+
+class ReserveOut(Schema):
+    item = fields.String()
+    units = Int()
+    source = fields.String()
+    note = fields.String()
+
+
+class ReserveList(Schema):
+    items = fields.List(fields.Nested(ReserveOut))
+
+
 class MinimumIn(Schema):
     minimum = Int(strict=True, required=True, allow_none=True,
                              validate=validators.Range(min=0, max=100_000_000))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.areas.models import Area
 from app.core.clock import district_today
+from app.incidents import reserves
 from app.incidents.enums import DispatchStatus, IncidentStatus, PlanStatus
 from app.incidents.models import (
     AllocationPlan,
@@ -103,6 +104,9 @@ class Inputs:
     level_rules: list[tuple[str, str | None]]  # (team kind, speciality) the level calls
     members: dict[int, int]  # team id -> active members
     fingerprint: str
+    # (depot id, item) -> units of the protected reserve the plan leaves (not in depots' stock)
+    reserve_kept: dict[tuple[int, str], int] = field(default_factory=dict)
+    reserve_policy: reserves.Policy | None = None
 
 
 def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> Inputs:
@@ -129,12 +133,26 @@ def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> I
             if code in items and n.total > 0:
                 need[(ia.area_id, code)] = (int(n.total), int(min(n.priority, n.total)))
     depots, lots = _stock(session, incident.district.path, delivery)
+    kept = _keep_reserves(session, incident, depots)
     routes, distances = _routes(depots, areas, incident.max_distance_km, pins)
     placed, busy, assigned = _people_and_teams_committed(session, incident)
     return Inputs(incident, delivery, areas, items, need, _committed(session, incident),
                   depots, lots, routes, distances, _shelters(session, incident), placed, busy,
                   assigned, _level_rules(session, incident), _members(session, incident),
-                  fingerprint(session, incident))
+                  fingerprint(session, incident), kept, reserves.policy(session, incident))
+
+
+def _keep_reserves(session: Session, incident: Incident,
+                   depots: list[DepotRow]) -> dict[tuple[int, str], int]:
+    """Take the protected reserves the plan must leave out of the depots' usable stock."""
+    available = {(d.id, item): units for d in depots for item, units in d.stock.items()}
+    kept = reserves.kept(session, incident, available)
+    for d in depots:
+        for item in list(d.stock):
+            d.stock[item] -= kept.get((d.id, item), 0)
+            if d.stock[item] <= 0:
+                del d.stock[item]
+    return kept
 
 
 def _members(session: Session, incident: Incident) -> dict[int, int]:
@@ -273,5 +291,7 @@ def fingerprint(session: Session, incident: Incident) -> str:
     shelters = session.scalar(select(func.max(Shelter.updated_at)))
     people = sorted((ia.area_id, ia.affected, ia.displaced, ia.need_access)
                     for ia in incident.areas)
-    raw = f"{incident.level}|{ledger}|{shelters}|{people}|{incident.max_distance_km}"
+    released = sorted((r.depot_id or 0) for r in incident.releases)
+    raw = (f"{incident.level}|{ledger}|{shelters}|{people}|{incident.max_distance_km}|"
+           f"{released}")
     return hashlib.sha256(raw.encode()).hexdigest()[:16]

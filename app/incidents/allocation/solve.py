@@ -94,6 +94,26 @@ def _supplies(inputs: Inputs, out: Solved) -> None:
         "cost": plan.cost, "shipments": len(plan.shipments),
         "short_lines": sum(1 for line in out.lines if line["reason"]),
         "unreachable": len(plan.unreachable), "solve_seconds": plan.solve_seconds}
+    out.summary["reserves"] = reserve_summary(inputs)
+
+
+def reserve_summary(inputs: Inputs) -> dict[str, Any]:
+    """What the plan leaves in the depots as protected reserve, and under which rule."""
+    code_of = {d.id: d.code for d in inputs.depots}
+    per_item: dict[str, int] = defaultdict(int)
+    for (_depot, item), units in inputs.reserve_kept.items():
+        per_item[item] += units
+    rule = inputs.reserve_policy
+    return {"kept": dict(sorted(per_item.items())),
+            "by_depot": [{"depot": code_of[d], "item": item, "units": units}
+                         for (d, item), units in sorted(inputs.reserve_kept.items(),
+                                                        key=lambda kv: (code_of[kv[0][0]],
+                                                                        kv[0][1]))],
+            "release_pct": rule.release_pct if rule else 0,
+            "release_source": rule.source if rule else "",
+            "released_all": bool(rule and rule.released_all),
+            "released": sorted(code_of[d] for d in (rule.released if rule else ())
+                               if d in code_of)}
 
 
 def _worst(lines: list[dict[str, Any]], need: str, got: str) -> float:
@@ -161,6 +181,9 @@ class _Explainer:
             self.depots_of[area].add(depot)
             self.areas_of[depot].add(area)
         self.stock = {d.code: d.stock for d in inputs.depots}
+        code_of = {d.id: d.code for d in inputs.depots}
+        self.kept = {(code_of[d], item): units
+                     for (d, item), units in inputs.reserve_kept.items()}
         self.beyond: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # item -> per area, lazily
         self.sharing = self._sharing()
 
@@ -199,7 +222,9 @@ class _Explainer:
     def reason(self, area: str, item: str, outstanding: int, in_reach: int) -> dict[str, Any]:
         beyond = self._beyond(area, item)
         unit = self.inputs.items[item]
+        reserve = sum(self.kept.get((d, item), 0) for d in self.depots_of.get(area, ()))
         return {"code": "unreachable" if in_reach == 0 else "scarce", "needed": outstanding,
+                "reserve": reserve,
                 "in_reach": in_reach, "reach_km": self.inputs.incident.max_distance_km,
                 "sharing": self.sharing.get(area, 0), "beyond": beyond, "unit_zh": unit.unit_zh,
                 "unit_en": unit.unit_en}
