@@ -78,6 +78,7 @@ def import_csv(session: Session, kind: str, raw: bytes, *, encoding: str | None 
                                  kinds=", ".join(KINDS)),
                                field="kind")
     require_writer("import")
+    require_writer(KIND_DOMAINS[kind])  # an import changes records of that kind's domain
     parsed = csvfile.parse(raw, KINDS[kind], encoding)
     errors = _Errors()
     errors.items.extend(parsed.errors)
@@ -104,6 +105,9 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
+#: the WRITERS domain of the records each kind of import writes
+KIND_DOMAINS = {"areas": "areas", "items": "items", "depots": "depots", "shelters": "shelters",
+                "teams": "teams", "members": "teams", "lots": "stock"}
 _KEYS = {"areas": ("code",), "items": ("code",), "depots": ("code",), "shelters": ("code",),
          "teams": ("code",), "members": ("team", "name"),
          "lots": ("depot", "item", "lot_number")}
