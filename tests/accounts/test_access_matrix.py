@@ -413,6 +413,9 @@ OPS: dict[tuple[str, str], Op] = {
                                             **DELETES),
     ("PUT", "/api/v1/depots/<code>/minimums/<item>"): Op("depots", target="depot_item",
                                                          body=lambda w, p: {"minimum": 7}),
+    ("GET", "/api/v1/depots/<code>/reserves"): Op(target="depot"),
+    ("PUT", "/api/v1/depots/<code>/reserves/<item>"): Op(
+        "depots", target="depot_item", body=lambda w, p: {"units": 7, "source": "矩阵测试"}),
     ("GET", "/api/v1/lots"): Op(query=in_area),
     ("GET", "/api/v1/lots/<int:lot_id>"): Op(target="lot"),
     ("GET", "/api/v1/ledger"): Op(query=in_area),
@@ -528,6 +531,8 @@ OPS: dict[tuple[str, str], Op] = {
                                                      fresh=True, body=none),
     ("PUT", "/api/v1/incidents/<code>/level"): Op("incidents", target="incident", fresh=True,
                                                   body=lambda w, p: {"level": 3}),
+    ("POST", "/api/v1/incidents/<code>/reserve-releases"): Op(
+        "incidents", target="incident", fresh=True, body=lambda w, p: {"reason": "矩阵测试"}),
     ("PUT", "/api/v1/incidents/<code>/areas"): Op("incidents", target="incident",
                                                   body=lambda w, p: {"areas": [{"area": p}]}),
     ("PUT", "/api/v1/incidents/<code>/tasks/<int:task_id>"): Op(
