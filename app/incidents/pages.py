@@ -36,7 +36,7 @@ from app.incidents.models import Incident
 from app.incidents.views import incident_dict, plan_dict
 from app.resources.enums import Speciality, TeamKind
 from app.resources.levels import district_of
-from app.stock.models import Depot
+from app.stock.models import Depot, Item
 from app.web import locale
 from app.web.common import list_args, may, my_prefix, page, require, submit, url_args
 from app.web.forms import attach, choices
@@ -122,7 +122,8 @@ def _page(code: str, **forms: Any) -> dict[str, Any]:
         "writable": writable, "plans": [(p.number, p.status) for p in found.plans],
         "kinds": {k.value: k.label(lang) for k in TeamKind},
         "specialities": {s.value: s.label(lang) for s in Speciality},
-        "dispatches": _dispatches(found)}
+        "dispatches": _dispatches(found),
+        "items": {i.code: i for i in session.scalars(select(Item))}}
     if view:
         cover = views.coverage(view["needs"])
         groups = views.shipment_groups(view["shipments"])

@@ -20,7 +20,7 @@ down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SOURCE = "local assumption: district reserve policy (储备物资动用规定), to be confirmed"
+SOURCE = "本地假设：区储备物资动用规定（待确认）"
 
 
 def upgrade() -> None:
@@ -61,7 +61,7 @@ def upgrade() -> None:
     levels = sa.table('mobilisation_levels', sa.column('level', sa.Integer),
                       sa.column('reserve_release_pct', sa.Integer),
                       sa.column('reserve_release_source', sa.String))
-    for level, pct in ((1, 100), (2, 50)):
+    for level, pct in ((1, 100), (2, 50), (3, 0), (4, 0)):
         op.execute(levels.update().where(levels.c.level == level).values(
             reserve_release_pct=pct, reserve_release_source=SOURCE))
 
