@@ -57,6 +57,8 @@ class PlanDrillForm(FlaskForm):
         InputRequired(), NumberRange(min=1, max=24 * 60)])
     venue_shelter = SelectField(_l("Venue: a shelter"), validators=[Optional()])
     venue_address = StringField(_l("Or an address"), validators=[Optional(), Length(max=300)])
+    director = StringField(_l("Drill director (name and phone)"),
+                           validators=[Optional(), Length(max=100)])
     teams = CheckboxesField(_l("Teams taking part"), validators=[Optional()])
     expected_participants = IntegerField(
         _l("Expected participants (empty: the teams' members)"),

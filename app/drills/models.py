@@ -82,6 +82,7 @@ class Drill(Timestamps, Base):
         ForeignKey("shelters.id", ondelete="SET NULL"))
     venue_address: Mapped[str] = mapped_column(String(300), default="")
     expected_participants: Mapped[int] = mapped_column(default=0)
+    director: Mapped[str] = mapped_column(String(100), default="")  # 演练总指挥 (HSEEP director)
     status: Mapped[DrillStatus] = mapped_column(db_enum(DrillStatus, "drill_status"),
                                                 default=DrillStatus.PLANNED, index=True)
     rrule: Mapped[str] = mapped_column(String(300), default="")

@@ -227,7 +227,8 @@ def _plan_form(drill: Drill | None = None) -> PlanDrillForm:
             date=start.date(), start_time=start.time().replace(second=0, microsecond=0),
             duration_minutes=int((drill.ends_at - drill.starts_at).total_seconds() // 60),
             venue_shelter=drill.venue_shelter.code if drill.venue_shelter else "",
-            venue_address=drill.venue_address, teams=[t.code for t in drill.teams],
+            venue_address=drill.venue_address, director=drill.director,
+            teams=[t.code for t in drill.teams],
             expected_participants=drill.expected_participants, notes=drill.notes)
     else:
         form = PlanDrillForm()
@@ -287,6 +288,7 @@ def _drill_data(form: PlanDrillForm) -> dict[str, Any]:
             "duration_minutes": form.duration_minutes.data,
             "venue_shelter": form.venue_shelter.data or None,
             "venue_address": form.venue_address.data or "", "teams": teams,
+            "director": form.director.data or "",
             "expected_participants": expected, "notes": form.notes.data or ""}
 
 

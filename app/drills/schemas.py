@@ -64,6 +64,8 @@ class DrillIn(Schema):
     venue_shelter = fields.String(allow_none=True, validate=validators.Length(max=32),
                                   metadata={"description": "a shelter code as the venue"})
     venue_address = fields.String(validate=validators.Length(max=300))
+    director = fields.String(validate=validators.Length(max=100), metadata={
+        "description": "who directs the drill on the day (演练总指挥) and answers for it"})
     expected_participants = count()
     teams = _codes("codes of the teams taking part")
     rrule = fields.String(validate=validators.Length(max=300), metadata={
@@ -96,6 +98,7 @@ class DrillOut(Schema):
     venue_shelter = fields.Function(
         lambda d: d.venue_shelter.code if d.venue_shelter_id else None)
     venue_address = fields.String()
+    director = fields.String()
     expected_participants = Int()
     teams = fields.Function(lambda d: [t.code for t in d.teams])
     status = fields.String()

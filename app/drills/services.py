@@ -75,7 +75,7 @@ def next_drill_codes(session: Session, year: int, n: int) -> list[str]:
 
 FIELDS = {"title", "exercise_type", "form", "scope", "unit", "hazard", "area", "plan",
           "objectives", "starts_at", "ends_at", "duration_minutes", "venue_shelter",
-          "venue_address", "expected_participants", "teams", "rrule", "notes"}
+          "venue_address", "expected_participants", "teams", "rrule", "notes", "director"}
 
 
 def _linked_plan(session: Session, code: str) -> int:
@@ -106,7 +106,7 @@ def _clean(session: Session, data: dict[str, Any], drill: Drill | None) -> dict[
     if "venue_shelter" in data:
         out["venue_shelter_id"] = (scoped_by_code(session, Shelter, data["venue_shelter"],
                                            "venue_shelter").id if data["venue_shelter"] else None)
-    for key in ("venue_address", "notes", "rrule"):
+    for key in ("venue_address", "notes", "rrule", "director"):
         if key in data:
             out[key] = str(data[key] or "").strip()
     if "objectives" in data:
