@@ -14,7 +14,7 @@ from app.core.db import unit_of_work
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import _
 from app.core.lookup import by_code, scoped_by_code
-from app.core.vocabulary import AreaLevel, SourceStatus
+from app.core.vocabulary import SourceStatus
 from app.resources.enums import MobilisationScope, Speciality, TeamKind
 from app.resources.models import ChecklistItem, MobilisationLevel, MobilisationRule, Team
 
@@ -95,17 +95,23 @@ def update_level(session: Session, district_code: str, level: int,
 
 
 def teams_mobilised(session: Session, level: MobilisationLevel, incident_area: Area) -> list[Team]:
-    """The teams a level calls out for an incident in this area, per its rules."""
-    district = level.district
-    street = _ancestor_at(session, incident_area, AreaLevel.STREET) or district
-    prefixes = {MobilisationScope.INCIDENT_AREA: incident_area.path,
-                MobilisationScope.STREET: street.path,
-                MobilisationScope.DISTRICT: district.path}
+    """The teams a level calls out for an incident in this area, per its rules.
+
+    A rule's scope says how far up the incident area's own line it reaches: the incident
+    area's teams (its subtree), then the street's own teams, then the district's own (the
+    professional teams). It never reaches sideways: another community's groups are called by
+    an incident there, not by one in a neighbouring community or street."""
+    line = [int(a) for a in incident_area.path.strip("/").split("/")]  # district .. area
+    reach = {MobilisationScope.INCIDENT_AREA: [],
+             MobilisationScope.STREET: line[1:-1],  # the street, when the area is below it
+             MobilisationScope.DISTRICT: line[:-1]}
     found: dict[int, Team] = {}
     for rule in level.rules:
+        homes = Area.path.startswith(incident_area.path)
+        if reach[rule.scope]:
+            homes = homes | Area.id.in_(reach[rule.scope])
         stmt = (select(Team).join(Area, Area.id == Team.home_area_id)
-                .where(Team.kind == rule.team_kind,
-                       Area.path.startswith(prefixes[rule.scope])))
+                .where(Team.kind == rule.team_kind, homes))
         if rule.speciality is not None:
             stmt = stmt.where(Team.speciality == rule.speciality)
         for team in session.scalars(stmt):
@@ -113,9 +119,3 @@ def teams_mobilised(session: Session, level: MobilisationLevel, incident_area: A
     return sorted(found.values(), key=lambda t: t.code)
 
 
-def _ancestor_at(session: Session, area: Area, level: AreaLevel) -> Area | None:
-    for aid in area.path.strip("/").split("/"):
-        anc = session.get_one(Area, int(aid))
-        if anc.level is level:
-            return anc
-    return None

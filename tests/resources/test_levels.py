@@ -34,5 +34,14 @@ def test_level_two_adds_district_specialists_by_speciality(ctx: Any, demo: Any) 
                                                    "water_rescue"}
 
 
-def test_level_one_calls_every_team_of_the_district(ctx: Any, demo: Any) -> None:
-    assert len(_mobilised(ctx, 1, "S01-C01")) == len(ctx.scalars(select(Team)).all())
+def test_level_one_calls_every_team_up_the_incidents_line_and_none_sideways(
+        ctx: Any, demo: Any) -> None:
+    """Level I calls the community's own teams, its street's and the district's, of every
+    kind, and never another community's or another street's groups."""
+    area = ctx.scalar(select(Area).where(Area.code == "S01-C01"))
+    line = {int(a) for a in area.path.strip("/").split("/")}
+    expected = {t.code for t in ctx.scalars(select(Team)).all()
+                if t.home_area.path.startswith(area.path) or t.home_area_id in line}
+    called = {t.code for t in _mobilised(ctx, 1, "S01-C01")}
+    assert called == expected and "T-S01-C01-CMD" in called
+    assert not {c for c in called if c.startswith(("T-S01-C02", "T-S02"))}
