@@ -1,9 +1,15 @@
-"""Fair, optimal supply allocation from depots to areas, one item at a time.
+"""Fair, optimal supply allocation from depots to areas.
 
-For each item, on the allowed routes:
+Lexicographic: leximin priority -> leximin total -> fewest trips -> least cost. For each item,
+on the allowed routes, with each depot's stock above its protected reserve:
 1. leximin coverage of priority demand (delivered / priority demand), by progressive filling;
 2. keeping those amounts, leximin coverage of total demand;
-3. minimum transport cost (quantity x km x item weight) for the delivered amounts.
+then, every area's amount of every item fixed to what 1-2 gave (the flow plan, the cheapest
+per item, is the start), the items together (optimizer.trips, CP-SAT, within the time left):
+3. the fewest trips: distinct depot -> area pairs used (at most `max_depots_per_area` depots
+   per area where the fixed amounts allow; where not, the fewest above it, reported);
+4. the least transport cost (quantity x km x item weight) with those trips.
+`SolveParams(consolidate=False)` stops after 1-2 with the per-item cheapest routes.
 
 Each filling step is a parametric max-flow: the common level t of the still-rising areas is
 raised until a min cut says a group of areas has exhausted the depots that can reach it
