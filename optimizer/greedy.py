@@ -27,7 +27,7 @@ def nearest_depot(problem: SupplyProblem, routes: list[Route]
     cost = 0.0
     km = {(r.depot, r.area): r.km for r in routes}
     for item in problem.items:
-        held = {d.code: int(d.stock.get(item.code, 0)) for d in problem.depots}
+        held = {d.code: d.available(item.code) for d in problem.depots}  # reserves stay
         left = dict(held)
         wanting = [a for a in problem.areas if int(a.demand.get(item.code, 0)) > 0]
         got: dict[str, int] = defaultdict(int)

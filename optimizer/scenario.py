@@ -36,6 +36,12 @@ def whole(value: Any, where: str) -> int:
     return int(value)
 
 
+def at_least_one(value: Any, where: str) -> int:
+    if whole(value, where) < 1:
+        raise BadScenario(where, "must be a whole number ≥ 1")
+    return int(value)
+
+
 def number(low: float = 0.0, high: float = math.inf, above: bool = False) -> Check:
     """A finite number in [low, high] (or (low, high] when `above`)."""
     def check(value: Any, where: str) -> float:
@@ -129,11 +135,12 @@ def nested(value: Any, where: str) -> Any:
 # ---- scenarios -----------------------------------------------------------------------------
 def read_supplies(data: Any) -> supplies.SupplyProblem:
     """The supply scenario: items, depots with stock, areas with demand, optional routes."""
-    top = record(data, "", {"max_distance_km": number(), "items": nested,
-                            "depots": nested, "areas": nested,
+    top = record(data, "", {"max_distance_km": number(), "max_depots_per_area": at_least_one,
+                            "items": nested, "depots": nested, "areas": nested,
                             "routes": nested}, {"depots", "areas"})
     depots = records(top["depots"], "depots", {"code": text, "lat": LAT, "lon": LON,
-                                               "stock": quantities}, {"code", "stock"})
+                                               "stock": quantities, "reserve": quantities},
+                     {"code", "stock"})
     areas = records(top["areas"], "areas", {"code": text, "lat": LAT, "lon": LON,
                                             "demand": quantities, "priority_demand": quantities},
                     {"code", "demand"})
@@ -141,18 +148,21 @@ def read_supplies(data: Any) -> supplies.SupplyProblem:
         items = records(top["items"], "items", {"code": text, "weight": number()}, {"code"})
     else:
         codes = {k for row in depots + areas
-                 for key in ("stock", "demand", "priority_demand") for k in row.get(key, {})}
+                 for key in ("stock", "reserve", "demand", "priority_demand")
+                 for k in row.get(key, {})}
         items = [{"code": c} for c in sorted(codes)]
     item_codes = {i["code"] for i in items}
-    for where, rows, key in (("depots", depots, "stock"), ("areas", areas, "demand"),
-                             ("areas", areas, "priority_demand")):
+    for where, rows, key, cap in (("depots", depots, "stock", None),
+                                  ("depots", depots, "reserve", "stock"),
+                                  ("areas", areas, "demand", None),
+                                  ("areas", areas, "priority_demand", "demand")):
         for i, row in enumerate(rows):
             for item, qty in row.get(key, {}).items():
                 if item not in item_codes:
                     raise BadScenario(f"{where}[{i}].{key}.{item}", "unknown item (not in items)")
-                if key == "priority_demand" and qty > row["demand"].get(item, 0):
-                    raise BadScenario(f"{where}[{i}].{key}.{item}", "must not exceed demand "
-                                      f"({row['demand'].get(item, 0)})")
+                if cap is not None and qty > row[cap].get(item, 0):
+                    raise BadScenario(f"{where}[{i}].{key}.{item}", f"must not exceed {cap} "
+                                      f"({row[cap].get(item, 0)})")
     routes = _routes(top, "depot", {d["code"] for d in depots}, "area",
                      {a["code"] for a in areas})
     if routes is None:
@@ -160,11 +170,12 @@ def read_supplies(data: Any) -> supplies.SupplyProblem:
         located("areas", areas)
     return supplies.SupplyProblem(
         [supplies.ItemSpec(i["code"], i.get("weight", 1.0)) for i in items],
-        [supplies.DepotStock(d["code"], d.get("lat"), d.get("lon"), d["stock"]) for d in depots],
+        [supplies.DepotStock(d["code"], d.get("lat"), d.get("lon"), d["stock"],
+                             d.get("reserve", {})) for d in depots],
         [supplies.AreaNeed(a["code"], a.get("lat"), a.get("lon"), a["demand"],
                            a.get("priority_demand", {})) for a in areas],
         None if routes is None else [supplies.Route(*r) for r in routes],
-        top.get("max_distance_km", 30.0))
+        top.get("max_distance_km", 30.0), top.get("max_depots_per_area"))
 
 
 def _routes(top: dict[str, Any], source: str, sources: set[str], target: str,

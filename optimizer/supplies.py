@@ -1,9 +1,15 @@
-"""Fair, optimal supply allocation from depots to areas, one item at a time.
+"""Fair, optimal supply allocation from depots to areas.
 
-For each item, on the allowed routes:
+Lexicographic: leximin priority -> leximin total -> fewest trips -> least cost. For each item,
+on the allowed routes, with each depot's stock above its protected reserve:
 1. leximin coverage of priority demand (delivered / priority demand), by progressive filling;
 2. keeping those amounts, leximin coverage of total demand;
-3. minimum transport cost (quantity x km x item weight) for the delivered amounts.
+then, every area's amount of every item fixed to what 1-2 gave (the flow plan, the cheapest
+per item, is the start), the items together (optimizer.trips, CP-SAT, within the time left):
+3. the fewest trips: distinct depot -> area pairs used (at most `max_depots_per_area` depots
+   per area where the fixed amounts allow; where not, the fewest above it, reported);
+4. the least transport cost (quantity x km x item weight) with those trips.
+`SolveParams(consolidate=False)` stops after 1-2 with the per-item cheapest routes.
 
 Each filling step is a parametric max-flow: the common level t of the still-rising areas is
 raised until a min cut says a group of areas has exhausted the depots that can reach it
@@ -19,12 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow  # type: ignore[import-untyped]
 
+from optimizer import trips
 from optimizer.greedy import nearest_depot
 from optimizer.supply_model import (
     AreaNeed,
     AreaResult,
+    Consolidation,
     DepotStock,
     ItemSpec,
+    OverLimit,
+    ReserveKept,
     Route,
     Shipment,
     SolveParams,
@@ -32,12 +42,16 @@ from optimizer.supply_model import (
     SupplyProblem,
     TimeUp,
     Unreachable,
+    count_trips,
+    over_limit,
     routes_for,
     worst_coverage,
 )
 
 COST_SCALE = 10  # cost units per km x kg: integer costs for the flow solver, 100 m x kg apart
 
+
+WRAP_UP_S = 0.05  # of the time limit, kept for writing out the plan after the trips stage
 
 TOP_UP_BANDS = 16  # leftover units go to the lowest of this many coverage bands first
 
@@ -51,7 +65,7 @@ class _Index:
 
     depots: list[str]
     areas: list[str]
-    stock: np.ndarray  # depot x item
+    stock: np.ndarray  # depot x item: what may be shipped (stock above the reserve)
     demand: np.ndarray  # area x item
     priority: np.ndarray  # area x item, at most the demand
     arc_depot: np.ndarray
@@ -64,7 +78,7 @@ def _index(problem: SupplyProblem, routes: list[Route]) -> _Index:
     depot_of = {d.code: d for d in problem.depots}
     area_of = {a.code: a for a in problem.areas}
     depots, areas = sorted(depot_of), sorted(area_of)
-    stock = np.array([[int(depot_of[d].stock.get(i, 0)) for i in items] for d in depots],
+    stock = np.array([[depot_of[d].available(i) for i in items] for d in depots],
                      dtype=np.int64).reshape(len(depots), len(items))
     demand = np.array([[int(area_of[a].demand.get(i, 0)) for i in items] for a in areas],
                       dtype=np.int64).reshape(len(areas), len(items))
@@ -268,20 +282,108 @@ def _min_cost(net: _ItemNet, target: np.ndarray, weight: float) -> tuple[np.ndar
 
 
 def solve(problem: SupplyProblem, params: SolveParams | None = None) -> SupplyPlan:
-    """The fair, cheapest plan; a labelled greedy plan if the time bound is reached."""
+    """The fair plan with the fewest trips, then the cheapest; a labelled greedy plan if the
+    time bound is reached in the fairness stages."""
     params = params or SolveParams()
     started = time.monotonic()
     deadline = started + params.time_limit_s
     routes = routes_for(problem)
+    limit = problem.max_depots_per_area
     try:
-        plan = _solve_items(problem, routes, deadline, params.workers)
+        index = _index(problem, routes)
+        shipments, areas, unreachable, cost = _solve_items(problem, index, deadline,
+                                                           params.workers)
         status = "optimal"
+        if params.consolidate:
+            shipments, cost, report = _consolidate(problem, index, shipments, areas, deadline,
+                                                   params)
+        else:
+            report = Consolidation("off", count_trips(shipments),
+                                   over_limit=over_limit(shipments, limit))
     except TimeUp:
-        plan = nearest_depot(problem, routes)
+        shipments, areas, unreachable, cost = nearest_depot(problem, routes)
         status = "greedy"
-    shipments, areas, unreachable, cost = plan
+        report = Consolidation("greedy", count_trips(shipments),
+                               note="the fairness stages ran out of time: nearest-depot plan",
+                               over_limit=over_limit(shipments, limit))
     return SupplyPlan(status, shipments, areas, unreachable, round(cost, 3),
-                      round(time.monotonic() - started, 4))
+                      round(time.monotonic() - started, 4), count_trips(shipments), report,
+                      _reserves(problem, shipments))
+
+
+def _reserves(problem: SupplyProblem, shipments: list[Shipment]) -> list[ReserveKept]:
+    """Every protected reserve, and what its depot holds of the item after the plan."""
+    shipped: dict[tuple[str, str], int] = {}
+    for s in shipments:
+        shipped[s.depot, s.item] = shipped.get((s.depot, s.item), 0) + s.quantity
+    out = []
+    for depot in sorted(problem.depots, key=lambda d: d.code):
+        for item, units in sorted(depot.reserve.items()):
+            if units > 0:
+                stock = int(depot.stock.get(item, 0))
+                out.append(ReserveKept(depot.code, item, min(int(units), stock),
+                                       stock - shipped.get((depot.code, item), 0)))
+    return out
+
+
+def _consolidate(problem: SupplyProblem, index: _Index, shipments: list[Shipment],
+                 areas: list[AreaResult], deadline: float, params: SolveParams
+                 ) -> tuple[list[Shipment], float, Consolidation]:
+    """The trips stage (optimizer.trips) on the flow plan: same amounts, fewest trips, then
+    the least cost. The flow plan is kept if the result fails the checks."""
+    started = time.monotonic()
+    deadline -= WRAP_UP_S  # the plan is still to be written out
+    if params.consolidate_time_s is not None:
+        deadline = min(deadline, started + params.consolidate_time_s)
+    items = [item.code for item in problem.items]
+    k_of = {code: k for k, code in enumerate(items)}
+    d_ix = {c: i for i, c in enumerate(index.depots)}
+    a_ix = {c: i for i, c in enumerate(index.areas)}
+    target = np.zeros_like(index.demand)
+    for r in areas:
+        target[a_ix[r.area], k_of[r.item]] = r.delivered
+    # one candidate pair per depot-area route that can carry something; parallel routes: the
+    # shortest (the one the flow plan uses)
+    key = index.arc_depot * max(len(index.areas), 1) + index.arc_area
+    order = np.lexsort((index.arc_km, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]] if len(order) else order.astype(bool)
+    arcs = order[first]
+    depot, area, km = index.arc_depot[arcs], index.arc_area[arcs], index.arc_km[arcs]
+    useful = ((index.stock[depot] > 0) & (target[area] > 0)).any(axis=1)
+    depot, area, km = depot[useful], area[useful], km[useful]
+    p_ix = {(d, a): p for p, (d, a) in enumerate(zip(depot.tolist(), area.tolist(),
+                                                     strict=True))}
+    flow = np.zeros((len(depot), len(items)), dtype=np.int64)
+    for s in shipments:
+        flow[p_ix[d_ix[s.depot], a_ix[s.area]], k_of[s.item]] += s.quantity
+    weight = np.array([item.weight for item in problem.items], dtype=np.float64)
+    unit = np.rint(km[:, None] * weight[None, :] * COST_SCALE).astype(np.int64)
+    tp = trips.TripProblem(index.stock, target, depot, area, unit, flow,
+                           problem.max_depots_per_area)
+    result = trips.consolidate(tp, deadline, params.workers)
+    quantity, status, note = result.quantity, result.status, result.note
+    if not _keeps_amounts(tp, quantity):
+        quantity, status, note = flow, "flow", "consolidation discarded (check failed)"
+    out = [Shipment(index.depots[depot[p]], index.areas[area[p]], items[k], int(quantity[p, k]),
+                    float(km[p]))
+           for k in range(len(items))
+           for p in np.lexsort((area, depot)).tolist() if quantity[p, k] > 0]
+    cost = float((quantity * km[:, None] * weight[None, :]).sum())
+    report = Consolidation(status, count_trips(shipments), result.gap, result.cost_gap,
+                           round(time.monotonic() - started, 4), result.parts, note,
+                           over_limit(out, problem.max_depots_per_area))
+    return out, cost, report
+
+
+def _keeps_amounts(tp: trips.TripProblem, quantity: np.ndarray) -> bool:
+    """Every area gets exactly its fixed amounts, no depot ships more than it may, and only
+    pairs that can carry an item carry it."""
+    got = np.zeros_like(tp.target)
+    np.add.at(got, tp.pair_area, quantity)
+    sent = np.zeros_like(tp.available)
+    np.add.at(sent, tp.pair_depot, quantity)
+    return bool((quantity >= 0).all() and (quantity <= tp.caps).all()
+                and np.array_equal(got, tp.target) and (sent <= tp.available).all())
 
 
 _Parts = tuple[list[Shipment], list[AreaResult], list[Unreachable], float]
@@ -290,13 +392,12 @@ _Parts = tuple[list[Shipment], list[AreaResult], list[Unreachable], float]
 PARALLEL_MIN_ARCS = 200_000  # below this, starting processes costs more than it saves
 
 
-def _solve_items(problem: SupplyProblem, routes: list[Route], deadline: float,
+def _solve_items(problem: SupplyProblem, index: _Index, deadline: float,
                  workers: int = 1) -> _Parts:
     shipments: list[Shipment] = []
     results: list[AreaResult] = []
     unreachable: list[Unreachable] = []
     cost = 0.0
-    index = _index(problem, routes)
     area_row = {a: i for i, a in enumerate(index.areas)}
     jobs: list[tuple[ItemSpec, _ItemNet]] = []
     for k, item in enumerate(problem.items):
@@ -365,6 +466,6 @@ def _shipments(net: _ItemNet, flows: np.ndarray, item: str) -> list[Shipment]:
 
 
 # The problem's dataclasses are part of this module's interface.
-__all__ = ["AreaNeed", "AreaResult", "DepotStock", "ItemSpec", "Route", "Shipment", "SolveParams",
-           "SupplyPlan", "SupplyProblem", "TimeUp", "Unreachable", "routes_for", "solve",
-           "worst_coverage"]
+__all__ = ["AreaNeed", "AreaResult", "Consolidation", "DepotStock", "ItemSpec", "OverLimit",
+           "ReserveKept", "Route", "Shipment", "SolveParams", "SupplyPlan", "SupplyProblem",
+           "TimeUp", "Unreachable", "count_trips", "routes_for", "solve", "worst_coverage"]

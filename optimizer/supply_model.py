@@ -20,6 +20,13 @@ class DepotStock:
     lat: float | None
     lon: float | None
     stock: dict[str, int]
+    # units per item that must never be shipped (kept for the next shock); plans use only
+    # stock - reserve, and a reserve at or above the stock leaves the depot out for that item
+    reserve: dict[str, int] = field(default_factory=dict)
+
+    def available(self, item: str) -> int:
+        """What plans may ship of this item: the stock above the protected reserve."""
+        return max(int(self.stock.get(item, 0)) - int(self.reserve.get(item, 0)), 0)
 
 
 @dataclass(frozen=True)
@@ -45,14 +52,22 @@ class SupplyProblem:
     areas: Sequence[AreaNeed]
     routes: Sequence[Route] | None = None  # None: great-circle routes within max_distance_km
     max_distance_km: float = 30.0
+    # at most this many depots send to any one area (None: no limit); kept by the trips stage
+    max_depots_per_area: int | None = None
 
 
 @dataclass(frozen=True)
 class SolveParams:
     time_limit_s: float = 30.0
     # Items are independent: with workers > 1, large instances solve them in that many
-    # processes (the flow solvers hold the GIL, so threads would not help).
+    # processes (the flow solvers hold the GIL, so threads would not help). The trips stage
+    # gives CP-SAT that many search workers (at most 8).
     workers: int = 1
+    # the trips stage (fewest depot -> area pairs, then least cost, amounts kept); off: the
+    # per-item flow plan as it comes
+    consolidate: bool = True
+    # at most this many seconds for the trips stage (None: whatever the time limit leaves)
+    consolidate_time_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,44 @@ class Unreachable:
 
 
 @dataclass(frozen=True)
+class ReserveKept:
+    """A protected reserve the plan left untouched, and what the depot still holds after it."""
+
+    depot: str
+    item: str
+    units: int  # kept in reserve: the reserve, or the whole stock when that is smaller
+    left: int  # stock minus shipped, reserve included
+
+
+@dataclass(frozen=True)
+class OverLimit:
+    """An area served by more depots than `max_depots_per_area`: the fixed fair amounts
+    cannot reach it from fewer (or the time ran out before a plan that keeps the limit)."""
+
+    area: str
+    depots: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """How the trips stage went.
+
+    status: "optimal" (fewest trips, then least cost, proven), "feasible" (the best plan found
+    in the time left, not proven), "flow" (CP-SAT found nothing in time: the per-item flow plan
+    is kept), "off" (disabled by SolveParams) or "greedy" (the first stage ran out of time)."""
+
+    status: str = "off"
+    trips_before: int = 0  # trips of the per-item flow plan
+    gap: float = 0.0  # relative gap of the trips objective (0: proven)
+    cost_gap: float = 0.0  # relative gap of the cost among the plans with those trips
+    seconds: float = 0.0
+    parts: int = 0  # independent groups of depots and areas (connected by usable routes)
+    note: str = ""
+    over_limit: list[OverLimit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class SupplyPlan:
     status: str  # "optimal", or "greedy" when the time bound was hit
     shipments: list[Shipment]
@@ -94,6 +147,9 @@ class SupplyPlan:
     unreachable: list[Unreachable]
     cost: float
     solve_seconds: float
+    trips: int = 0  # distinct depot -> area pairs in the shipments
+    consolidation: Consolidation = field(default_factory=Consolidation)
+    reserve_kept: list[ReserveKept] = field(default_factory=list)
 
 
 class TimeUp(Exception):
@@ -115,6 +171,21 @@ def routes_for(problem: SupplyProblem) -> list[Route]:
             if km <= problem.max_distance_km:
                 out.append(Route(depot.code, area.code, round(km, 3)))
     return out
+
+
+def count_trips(shipments: Sequence[Shipment]) -> int:
+    """Distinct depot -> area pairs: one vehicle run each, whatever the items."""
+    return len({(s.depot, s.area) for s in shipments})
+
+
+def over_limit(shipments: Sequence[Shipment], limit: int | None) -> list[OverLimit]:
+    """The areas that more than `limit` depots send to, in area order."""
+    if limit is None:
+        return []
+    sources: dict[str, set[str]] = {}
+    for s in shipments:
+        sources.setdefault(s.area, set()).add(s.depot)
+    return [OverLimit(a, len(d), limit) for a, d in sorted(sources.items()) if len(d) > limit]
 
 
 def worst_coverage(areas: Sequence[AreaResult], priority: bool = False) -> float:

@@ -68,6 +68,29 @@ def test_the_example_supply_scenario_is_delivered_in_full(solve: Any) -> None:
     [area] = plan["areas"]
     assert (area["area"], area["delivered"], area["demand"]) == ("G1", 3000, 3000)
     assert plan["unreachable"] == [] and plan["cost"] == pytest.approx(12600)
+    # the fields of before, plus the trips stage's: additive only
+    assert list(plan)[:6] == ["status", "shipments", "areas", "unreachable", "cost",
+                              "solve_seconds"]
+    assert plan["trips"] == 1 and plan["reserve_kept"] == []
+    assert plan["consolidation"]["status"] == "optimal"
+    assert plan["consolidation"]["over_limit"] == []
+
+
+def test_reserves_and_the_depot_limit_shape_the_plan(solve: Any) -> None:
+    scenario = copy.deepcopy(SUPPLIES)
+    scenario["max_depots_per_area"] = 1
+    scenario["depots"][0]["reserve"] = {"water": 10000}
+    scenario["depots"].append({"code": "D2", "lat": 32.0, "lon": 118.7,
+                               "stock": {"water": 3000}})
+    scenario["routes"].append({"depot": "D2", "area": "G1", "km": 9})
+    done = solve("supplies", scenario)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    # D1 may ship only 2,000 of its 12,000: D2 alone carries the whole 3,000 in one trip
+    assert [(s["depot"], s["quantity"]) for s in plan["shipments"]] == [("D2", 3000)]
+    assert plan["trips"] == 1
+    assert plan["reserve_kept"] == [{"depot": "D1", "item": "water", "units": 10000,
+                                     "left": 12000}]
 
 
 def test_a_scarce_supply_is_shared_fairly(solve: Any) -> None:
@@ -134,6 +157,10 @@ BAD_FILES = [
      "depots[0].stock.water: must be a whole number ≥ 0"),
     ("supplies", broken(SUPPLIES, lambda s: s["areas"][0]["priority_demand"].update(
         water=3001)), "areas[0].priority_demand.water: must not exceed demand"),
+    ("supplies", broken(SUPPLIES, lambda s: s["depots"][0].update(reserve={"water": 12001})),
+     "depots[0].reserve.water: must not exceed stock (12000)"),
+    ("supplies", broken(SUPPLIES, lambda s: s.update(max_depots_per_area=0)),
+     "max_depots_per_area: must be a whole number ≥ 1"),
     ("supplies", broken(SUPPLIES, lambda s: s["routes"][0].update(depot="D9")),
      "routes[0].depot: unknown depot 'D9'"),
     ("supplies", broken(SUPPLIES, lambda s: s["routes"][0].update(area="G9")),
