@@ -14,6 +14,7 @@ import numpy as np
 
 from app.incidents.allocation.inputs import Inputs, time_limit
 from app.incidents.allocation.people import shelters, teams
+from app.incidents.services import assumptions
 from optimizer import supplies
 
 
@@ -57,13 +58,16 @@ def supply_problem(inputs: Inputs) -> supplies.SupplyProblem:
     depots = [supplies.DepotStock(d.code, d.lat, d.lon, d.stock) for d in inputs.depots]
     routes = [supplies.Route(d, a, km) for (d, a), km in inputs.routes.items()]
     specs = [supplies.ItemSpec(code, float(inputs.items[code].weight_kg)) for code in items]
-    return supplies.SupplyProblem(specs, depots, areas, routes, max_distance_km=float("inf"))
+    limit = assumptions()["solver"].get("max_depots_per_area")
+    return supplies.SupplyProblem(specs, depots, areas, routes, max_distance_km=float("inf"),
+                                  max_depots_per_area=int(limit) if limit else None)
 
 
 def _supplies(inputs: Inputs, out: Solved) -> None:
     problem = supply_problem(inputs)
-    plan = supplies.solve(problem, supplies.SolveParams(time_limit_s=time_limit(),
-                                                        workers=os.cpu_count() or 1))
+    plan = supplies.solve(problem, supplies.SolveParams(
+        time_limit_s=time_limit(), workers=os.cpu_count() or 1,
+        consolidate_time_s=float(assumptions()["solver"]["supply_trips_time_s"])))
     out.statuses["supplies"] = plan.status
     area_ids = {ia.area.code: ia.area_id for ia in inputs.areas}
     depot_ids = {d.code: d.id for d in inputs.depots}
@@ -91,7 +95,9 @@ def _supplies(inputs: Inputs, out: Solved) -> None:
         "reached_worst_priority_coverage": round(
             supplies.worst_coverage(plan.areas, priority=True), 4),
         "reached_worst_coverage": round(supplies.worst_coverage(plan.areas), 4),
-        "cost": plan.cost, "shipments": len(plan.shipments),
+        "cost": plan.cost, "shipments": len(plan.shipments), "trips": plan.trips,
+        "trips_status": plan.consolidation.status,
+        "trips_gap": plan.consolidation.gap,
         "short_lines": sum(1 for line in out.lines if line["reason"]),
         "unreachable": len(plan.unreachable), "solve_seconds": plan.solve_seconds}
     out.summary["reserves"] = reserve_summary(inputs)
