@@ -193,12 +193,13 @@ def _solve_batch(problem: TripProblem, pairs: np.ndarray, seconds: float,
             started + seconds * FIRST_SHARE - time.monotonic(), 0.001)
         model.model.minimize(model.first)
         status = solver.solve(model.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        first = model.values(solver)
-        trips_value = solver.objective_value
-        trips_bound = max(solver.best_objective_bound, lower)
-        proven = status == cp_model.OPTIMAL or trips_value <= trips_bound
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            first = model.values(solver)
+            trips_value = solver.objective_value
+            trips_bound = max(solver.best_objective_bound, lower)
+            proven = status == cp_model.OPTIMAL or trips_value <= trips_bound
+        else:  # no CP-SAT plan in time: the heuristic's plan (already checked feasible)
+            first, trips_value, trips_bound, proven = start, model.first_value(start), lower, False
     # solve 2: the trips found are kept; the cheapest flows on the chosen pairs are the hint
     cheapest = _cheapest_on(problem, pairs, first.sum(axis=1) > 0)
     model.model.add(model.first <= int(round(trips_value)))

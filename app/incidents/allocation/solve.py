@@ -65,9 +65,11 @@ def supply_problem(inputs: Inputs) -> supplies.SupplyProblem:
 
 def _supplies(inputs: Inputs, out: Solved) -> None:
     problem = supply_problem(inputs)
+    solver = assumptions()["solver"]
     plan = supplies.solve(problem, supplies.SolveParams(
         time_limit_s=time_limit(), workers=os.cpu_count() or 1,
-        consolidate_time_s=float(assumptions()["solver"]["supply_trips_time_s"])))
+        consolidate=bool(solver.get("supply_trips", True)),
+        consolidate_time_s=float(solver["supply_trips_time_s"])))
     out.statuses["supplies"] = plan.status
     area_ids = {ia.area.code: ia.area_id for ia in inputs.areas}
     depot_ids = {d.code: d.id for d in inputs.depots}
