@@ -24,7 +24,7 @@ from app.areas.models import Area
 from app.core.clock import district_today
 from app.core.lookup import scoped_by_code
 from app.resources.enums import Availability, MobilisationScope
-from app.resources.levels import district_of
+from app.resources.levels import ancestors_reached, district_of
 from app.resources.models import Member, MobilisationLevel, MobilisationRule, Shelter, Team
 from app.stock.models import Depot, DepotMinimum, Item, StockLot
 from app.stock.summary import norm_rows, people_of, resolve_norms
@@ -258,41 +258,33 @@ def _compute_team_strength(session: Session, area: Area, units: list[Area]) -> T
     members = dict(session.execute(select(Member.team_id, func.count()).where(
         Member.active.is_(True)).group_by(Member.team_id)).all())
     teams = session.execute(
-        select(Team.id, Team.kind, Team.speciality, Area.path)
+        select(Team.id, Team.kind, Team.speciality, Area.path, Team.home_area_id)
         .join(Area, Area.id == Team.home_area_id)
         .where(Area.path.startswith(district.path),
                Team.availability != Availability.UNAVAILABLE)).all()
-    paths = dict(session.execute(select(Area.id, Area.path).where(
-        Area.level.in_(["district", "street"]), Area.path.startswith(district.path))).all())
     # per level, the (team, home path, rule scope) candidates matching a rule's kind and
     # speciality: resolved once, so each unit only tests path prefixes
     rules = {level.level: [(r.team_kind, r.speciality, r.scope) for r in level.rules]
              for level in levels}
-    candidates: dict[int, dict[MobilisationScope, set[tuple[int, str]]]] = {}
+    candidates: dict[int, dict[MobilisationScope, set[tuple[int, str, int]]]] = {}
     for lv, lv_rules in rules.items():
         per_scope = candidates.setdefault(lv, defaultdict(set))
         for kind, speciality, rule_scope in lv_rules:
-            per_scope[rule_scope] |= {(t.id, t.path) for t in teams if t.kind == kind and (
-                speciality is None or t.speciality == speciality)}
-    matched: dict[tuple[int, MobilisationScope, str], set[int]] = {}  # memo: units share scopes
+            per_scope[rule_scope] |= {(t.id, t.path, t.home_area_id) for t in teams
+                                      if t.kind == kind and (speciality is None
+                                                             or t.speciality == speciality)}
 
-    def called_in(lv: int, rule_scope: MobilisationScope, prefix: str) -> set[int]:
-        key = (lv, rule_scope, prefix)
-        if key not in matched:
-            matched[key] = {tid for tid, path in candidates[lv][rule_scope]
-                            if path.startswith(prefix)}
-        return matched[key]
+    def called_in(lv: int, rule_scope: MobilisationScope, unit: Area) -> set[int]:
+        """The rule of teams_mobilised: the unit's subtree and the ancestors it reaches."""
+        above = set(ancestors_reached(rule_scope, unit.path))
+        return {tid for tid, path, home in candidates[lv][rule_scope]
+                if path.startswith(unit.path) or home in above}
 
     out: dict[str, dict[int, tuple[int, int]]] = {}
     for unit in units:
-        ids = [int(x) for x in unit.path.strip("/").split("/")]
-        street_path = next((paths[i] for i in ids[1:2] if i in paths), district.path)
-        scope = {MobilisationScope.INCIDENT_AREA: unit.path,
-                 MobilisationScope.STREET: street_path,
-                 MobilisationScope.DISTRICT: district.path}
         per_level = {}
         for lv, per_scope in candidates.items():
-            called = set().union(*(called_in(lv, sc, scope[sc]) for sc in per_scope))
+            called = set().union(*(called_in(lv, sc, unit) for sc in per_scope))
             per_level[lv] = (len(called), sum(members.get(t, 0) for t in called))
         out[unit.code] = per_level
     return out

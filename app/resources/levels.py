@@ -94,6 +94,15 @@ def update_level(session: Session, district_code: str, level: int,
     return found
 
 
+def ancestors_reached(scope: MobilisationScope, area_path: str) -> list[int]:
+    """The areas above an incident area whose own teams a rule of this scope calls (besides
+    the incident area's subtree): none, the street, or the street and the district."""
+    line = [int(a) for a in area_path.strip("/").split("/")]  # district .. area
+    return {MobilisationScope.INCIDENT_AREA: [],
+            MobilisationScope.STREET: line[1:-1],  # the street, when the area is below it
+            MobilisationScope.DISTRICT: line[:-1]}[scope]
+
+
 def teams_mobilised(session: Session, level: MobilisationLevel, incident_area: Area) -> list[Team]:
     """The teams a level calls out for an incident in this area, per its rules.
 
@@ -101,15 +110,12 @@ def teams_mobilised(session: Session, level: MobilisationLevel, incident_area: A
     area's teams (its subtree), then the street's own teams, then the district's own (the
     professional teams). It never reaches sideways: another community's groups are called by
     an incident there, not by one in a neighbouring community or street."""
-    line = [int(a) for a in incident_area.path.strip("/").split("/")]  # district .. area
-    reach = {MobilisationScope.INCIDENT_AREA: [],
-             MobilisationScope.STREET: line[1:-1],  # the street, when the area is below it
-             MobilisationScope.DISTRICT: line[:-1]}
     found: dict[int, Team] = {}
     for rule in level.rules:
+        above = ancestors_reached(rule.scope, incident_area.path)
         homes = Area.path.startswith(incident_area.path)
-        if reach[rule.scope]:
-            homes = homes | Area.id.in_(reach[rule.scope])
+        if above:
+            homes = homes | Area.id.in_(above)
         stmt = (select(Team).join(Area, Area.id == Team.home_area_id)
                 .where(Team.kind == rule.team_kind, homes))
         if rule.speciality is not None:

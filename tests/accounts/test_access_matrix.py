@@ -244,8 +244,8 @@ class World:
     def dispatch(self, place: str) -> str:
         """A reserved dispatch order delivering into the place from one of its depots."""
         depot = self.new_depot(place)
-        self.admin("post", "/api/v1/stock/receipts", json={
-            "depot": depot, "item": "WATER-DRINK", "quantity": 500,
+        self.admin("post", "/api/v1/stock/receipts", json={  # above the protected reserve
+            "depot": depot, "item": "WATER-DRINK", "quantity": 2500,
             "lot_number": self.uniq("MX-W-"),
             "expiry_date": (date.today() + timedelta(days=700)).isoformat()})
         code = self.incident(place, plan=False)

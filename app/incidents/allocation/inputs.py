@@ -107,6 +107,7 @@ class Inputs:
     # (depot id, item) -> units of the protected reserve the plan leaves (not in depots' stock)
     reserve_kept: dict[tuple[int, str], int] = field(default_factory=dict)
     reserve_policy: reserves.Policy | None = None
+    pinned: bool = False  # the plan has pinned routes
 
 
 def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> Inputs:
@@ -139,7 +140,8 @@ def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> I
     return Inputs(incident, delivery, areas, items, need, _committed(session, incident),
                   depots, lots, routes, distances, _shelters(session, incident), placed, busy,
                   assigned, _level_rules(session, incident), _members(session, incident),
-                  fingerprint(session, incident), kept, reserves.policy(session, incident))
+                  fingerprint(session, incident), kept, reserves.policy(session, incident),
+                  bool(pins.get("pinned")))
 
 
 def _keep_reserves(session: Session, incident: Incident,

@@ -68,7 +68,9 @@ def _supplies(inputs: Inputs, out: Solved) -> None:
     solver = assumptions()["solver"]
     plan = supplies.solve(problem, supplies.SolveParams(
         time_limit_s=time_limit(), workers=os.cpu_count() or 1,
-        consolidate=bool(solver.get("supply_trips", True)),
+        # pinned routes are used first: the trips stage, which may move amounts to other
+        # depots, runs only for plans without them (it cannot yet hold a pair open)
+        consolidate=bool(solver.get("supply_trips", True)) and not inputs.pinned,
         consolidate_time_s=float(solver["supply_trips_time_s"])))
     out.statuses["supplies"] = plan.status
     area_ids = {ia.area.code: ia.area_id for ia in inputs.areas}
