@@ -57,6 +57,26 @@ def explain_line(reason: dict[str, Any], item: str, planned: int) -> str:
     return _("; ").join(parts)
 
 
+def explain_unfilled(row: dict[str, Any]) -> str:
+    """Why a team need of an area is not filled (plans made before the reasons: none)."""
+    code = row.get("code")
+    held = row.get("held", 0)
+    text = {
+        None: "",
+        "none_called": _("no team of this kind is called out at this level"),
+        "busy_elsewhere": _("every team of this kind is held by another incident"),
+        "no_location": _("the area or the teams have no map position"),
+        "none_in_reach": _("the nearest team of this kind is %(km)s km away, beyond the "
+                           "%(reach)s km reach", km=row.get("nearest_km"),
+                           reach=_num(row.get("reach_km") or 0)),
+        "all_assigned": _("the %(n)s teams of this kind in reach are sent to areas in more "
+                          "need", n=row.get("in_reach", 0)),
+    }.get(code, "")
+    if text and held and code != "busy_elsewhere":
+        text += _("; %(n)s more are held by another incident", n=held)
+    return text
+
+
 def explain_unplaced(row: dict[str, Any]) -> str:
     """Why evacuees of an area have no shelter place."""
     if row["code"] == "no_location":
@@ -148,7 +168,8 @@ def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
                          "km": a.km, "minutes": a.minutes} for a in assignments],
         "unplaced": [{**u, "reason": explain_unplaced(u)}
                      for u in plan.explanations.get("unplaced", [])],
-        "unfilled": plan.explanations.get("unfilled", []),
+        "unfilled": [{**u, "reason": explain_unfilled(u)}
+                     for u in plan.explanations.get("unfilled", [])],
     }
 
 

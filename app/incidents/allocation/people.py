@@ -107,13 +107,45 @@ def teams(inputs: Inputs, out: Solved) -> None:
     area_ids = {ia.area.code: ia.area_id for ia in inputs.areas}
     out.assignments = [{"team_id": team_ids[a.team], "area_id": area_ids[a.area], "km": a.km,
                         "minutes": a.minutes} for a in plan.assignments]
+    busy = [m.team for m in incident.mobilisations
+            if m.status is MobilisationStatus.CALLED and m.team_id in inputs.busy_teams]
     out.explanations["unfilled"] = [
-        {"area": u.area, "kind": u.kind, "speciality": u.speciality, "missing": u.missing}
-        for u in plan.unfilled]
+        {"area": u.area, "kind": u.kind, "speciality": u.speciality, "missing": u.missing,
+         **_why_unfilled(u, pool, busy, plan, inputs)} for u in plan.unfilled]
     out.summary["teams"] = {"called": len(called), "field_teams": len(pool),
                             "assigned": len(plan.assignments),
                             "unfilled": sum(u.missing for u in plan.unfilled),
                             "minutes": plan.total_minutes, "solve_seconds": plan.solve_seconds}
+
+
+def _matches(kind: str, speciality: str | None, team_kind: str, team_speciality: str) -> bool:
+    return team_kind == kind and speciality in (None, team_speciality)
+
+
+def _why_unfilled(need: team_opt.Unfilled, pool: list[team_opt.Team], busy: list[Any],
+                  plan: team_opt.TeamPlan, inputs: Inputs) -> dict[str, Any]:
+    """Why a team need of an area is not filled, as data (views.explain_unfilled words it):
+    no called team of that kind, every one beyond reach, every one in reach sent elsewhere,
+    or held by another incident."""
+    fit = [t for t in pool if _matches(need.kind, need.speciality, t.kind, t.speciality)]
+    held = sum(1 for t in busy if _matches(need.kind, need.speciality, t.kind.value,
+                                           t.speciality.value))
+    area = next(ia.area for ia in inputs.areas if ia.area.code == need.area)
+    reach = inputs.incident.max_distance_km
+    if not fit:
+        return {"code": "busy_elsewhere" if held else "none_called", "held": held}
+    placed = [t for t in fit if t.lat is not None and t.lon is not None]
+    if area.lat is None or area.lon is None or not placed:
+        return {"code": "no_location", "held": held}
+    km = great_circle_matrix([area.lat], [area.lon], [t.lat for t in placed],
+                             [t.lon for t in placed])[0]
+    near = [t for t, k in zip(placed, km, strict=True) if k <= reach]
+    if not near:
+        return {"code": "none_in_reach", "nearest_km": round(float(km.min()), 1),
+                "reach_km": reach, "held": held}
+    sent = {a.team for a in plan.assignments}
+    return {"code": "all_assigned", "in_reach": len(near),
+            "assigned_elsewhere": sum(1 for t in near if t.code in sent), "held": held}
 
 
 def _field_rules(inputs: Inputs) -> list[tuple[str, str | None]]:
