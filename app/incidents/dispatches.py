@@ -13,6 +13,7 @@ from app.core.db import unit_of_work, utcnow
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import _
 from app.core.lookup import actor, ensure_in_scope
+from app.incidents import notices
 from app.incidents.enums import DispatchStatus
 from app.incidents.models import Dispatch, PlanShipment
 from app.stock import services as stock
@@ -45,6 +46,8 @@ def _close(session: Session, code: str, status: DispatchStatus, reason: str) -> 
         exercise = dispatch.incident.exercise
         moves = [] if exercise else stock.settle(
             session, dispatch.code, issue=status is DispatchStatus.DELIVERED, reason=reason)
+        if status is DispatchStatus.CANCELLED:
+            notices.dispatch_cancelled(session, dispatch)
         return {"dispatch": code, "status": status.value, "exercise": exercise,
                 "movements": [m.as_dict() for m in moves]}
 

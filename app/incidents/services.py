@@ -23,6 +23,7 @@ from app.core.fields import enum_field
 from app.core.i18n import _
 from app.core.lookup import actor, ensure_in_scope, next_codes, scoped_by_code
 from app.core.vocabulary import AreaLevel, Hazard
+from app.incidents import notices
 from app.incidents.enums import IncidentEventKind, IncidentStatus, MobilisationStatus
 from app.incidents.models import Incident, IncidentArea, IncidentEvent, IncidentTask, Mobilisation
 from app.resources.enums import Availability
@@ -128,6 +129,7 @@ def declare(session: Session, *, title: str, hazard: str, level: int, areas: lis
         else:
             _record(incident, IncidentEventKind.DECLARED)
             _mobilise(session, incident)
+            notices.incident_changed(session, incident, "declared")
         return incident.code
 
 
@@ -152,6 +154,7 @@ def declare_draft(session: Session, code: str, level: int | None = None) -> None
         incident.declared_by = actor().label
         _record(incident, IncidentEventKind.DECLARED)
         _mobilise(session, incident)
+        notices.incident_changed(session, incident, "declared")
 
 
 def _check_level(level: int) -> None:
@@ -282,6 +285,7 @@ def change_level(session: Session, code: str, level: int) -> None:
         incident.level = level
         _record(incident, IncidentEventKind.LEVEL_CHANGED)
         _mobilise(session, incident)
+        notices.incident_changed(session, incident, "level_changed")
 
 
 def set_areas(session: Session, code: str, areas: list[AreaInput]) -> None:
@@ -333,6 +337,7 @@ def close(session: Session, code: str) -> None:
         now = utcnow()
         incident.status, incident.closed_at = IncidentStatus.CLOSED, now
         _record(incident, IncidentEventKind.CLOSED)
+        notices.incident_changed(session, incident, "closed")
         for mob in incident.mobilisations:
             if mob.status is MobilisationStatus.CALLED:
                 mob.status, mob.stood_down_at = MobilisationStatus.STOOD_DOWN, now

@@ -152,6 +152,10 @@ KIND_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stock": (_l("Stock alert"), ("stock_expiring", "stock_expired", "stock_below_minimum")),
     "qualification": (_l("Qualification alert"), ("qualification_expiring",
                                              "qualification_expired")),
+    "incident": (_l("Incident"), ("incident_declared", "incident_level_changed",
+                                  "incident_closed", "team_called")),
+    "dispatch": (_l("Orders and arrivals"), ("depot_orders", "expected_arrivals",
+                                            "shelter_arrivals", "dispatch_cancelled")),
 }
 
 

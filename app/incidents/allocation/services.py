@@ -20,6 +20,7 @@ from app.core.db import bulk_insert, unit_of_work, utcnow
 from app.core.errors import Conflict, NotFound, StockMoved, ValidationFailed
 from app.core.i18n import _
 from app.core.lookup import actor
+from app.incidents import notices
 from app.incidents import services as incident_service
 from app.incidents.allocation.inputs import Inputs, fingerprint, load_inputs
 from app.incidents.allocation.solve import solve_all
@@ -137,6 +138,8 @@ def confirm(session: Session, code: str, number: int) -> list[str]:
                 raise Conflict(_("Plan %(n)s is no longer proposed (confirmed or replaced "
                                  "already); reload the incident.", n=number), field="plan")
             orders = _open_dispatches(session, plan)
+            notices.plan_confirmed(session, plan, list(session.scalars(
+                select(Dispatch).where(Dispatch.code.in_(orders)))))
             audit.record(session, "update", "allocation_plans", f"{code}/{number}",
                          f"confirmed plan {number} of {code}: {len(orders)} dispatch orders",
                          {"status": "confirmed", "dispatches": orders})
