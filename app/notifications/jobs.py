@@ -103,6 +103,21 @@ def register(jobs: Iterable[Job]) -> None:
         REGISTRY[job.name] = job
 
 
+def load_feature_jobs() -> None:
+    """Register the jobs of every feature package that has a `jobs.py` (`JOBS`), with or
+    without an app: a scheduler may start in a gunicorn worker before the worker loads the
+    app. Registering again replaces."""
+    import pkgutil
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    spec = find_spec("app")
+    for info in pkgutil.iter_modules(list(spec.submodule_search_locations or []) if spec
+                                     else []):
+        if info.ispkg and find_spec(f"app.{info.name}.jobs") is not None:
+            register(getattr(import_module(f"app.{info.name}.jobs"), "JOBS", ()))
+
+
 def registered(every: str | None = None) -> list[Job]:
     """The registered jobs (of one schedule), by name."""
     return sorted((j for j in REGISTRY.values() if every in (None, j.every)),

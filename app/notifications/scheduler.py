@@ -121,8 +121,9 @@ def register_daily_jobs(scheduler: BackgroundScheduler) -> None:
     Missed runs coalesce into one. A missed hourly run is simply made up by the next one: the
     drill reminders are due over a window, not at an instant, so none is lost.
     """
-    from app.notifications.jobs import registered
+    from app.notifications.jobs import load_feature_jobs, registered
 
+    load_feature_jobs()
     for job in registered("daily"):
         hour, minute = job.at  # type: ignore[misc]
         scheduler.add_job(job.ref, "cron", hour=hour, minute=minute, id=job.name,
