@@ -1,5 +1,6 @@
 """Who is told what when an incident moves: drafts for the outbox (in-app; e-mail when SMTP
-is configured, by the outbox job), written in the same transaction as the change.
+is configured, by the outbox job), written in the same transaction as the change. Subjects
+come in both languages; bodies hold only codes and arrows, so they read in either.
 
 - declared, level changed, closed: the affected communities' staff (the notification's area is
   the community) and the called teams (their home area: their leaders and their community);
@@ -45,7 +46,7 @@ def incident_changed(session: Session, incident: Incident, event: str) -> list[i
              "closed": ("应急响应结束", "Response ended")}[event]
     names = ", ".join(sorted(ia.area.code for ia in incident.areas))
     drafts = [Draft(f"incident_{event}", community.id, f"{verbs[0]}：{zh}", f"{verbs[1]}: {en}",
-                    f"areas: {names}", f"incident:{incident.code}:{n}:{community.code}")
+                    names, f"incident:{incident.code}:{n}:{community.code}")
               for community in {_community(ia.area) for ia in incident.areas}]
     if event != "closed":
         for mob in incident.mobilisations:
@@ -55,7 +56,7 @@ def incident_changed(session: Session, incident: Incident, event: str) -> list[i
             drafts.append(Draft(
                 "team_called", team.home_area_id, f"队伍调集：{team.name('zh')} — {zh}",
                 f"Team called out: {team.name('en')} — {en}",
-                f"team {team.code}; areas: {names}",
+                f"{team.code} → {names}",
                 f"callout:{incident.code}:{n}:{team.code}"))
     return record(session, drafts)
 
@@ -85,7 +86,7 @@ def plan_confirmed(session: Session, plan: AllocationPlan, orders: list[Dispatch
             "expected_arrivals", _community(area).id,
             f"待接收物资：{area.name('zh')} {len(area_orders)} 车次 — {zh}",
             f"Supplies on their way: {area.name('en')}, {len(area_orders)} trips — {en}",
-            f"from {sources}", f"arrivals:{key}:{area.code}"))
+            f"{sources} → {area.code}", f"arrivals:{key}:{area.code}"))
     evacuees: dict[int, list[Any]] = defaultdict(list)
     for placement in plan.placements:
         evacuees[placement.shelter_id].append(placement)
@@ -99,7 +100,7 @@ def plan_confirmed(session: Session, plan: AllocationPlan, orders: list[Dispatch
             f"{people} 人 — {zh}",
             f"{'Open the shelter' if opening else 'Evacuees expected'}: {shelter.name('en')}, "
             f"{people} people — {en}",
-            "from " + ", ".join(sorted(p.area.code for p in placements)),
+            ", ".join(sorted(p.area.code for p in placements)) + f" → {shelter.code}",
             f"shelter:{key}:{shelter.code}"))
     return record(session, drafts)
 
