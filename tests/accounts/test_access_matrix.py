@@ -777,7 +777,7 @@ def _page_path(rule: str, records: dict[str, dict[str, tuple[Any, Any]]],
     if prefix is None:
         return None
     values = {name: pair[which] for name, pair in records[prefix].items()}
-    values.setdefault("kind", "needs")
+    values.setdefault("kind", "needs.csv" if "/exports/" in rule else "depots")
     values.setdefault("action", "cancel")
     try:
         return fill(rule.replace("<any(deliver, cancel):action>", "<action>"), values)
@@ -794,11 +794,12 @@ SCOPED_PAGES = ("/actions/", "/dispatches/", "/areas/", "/depots/", "/drills/DRL
                 "/lots/", "/plans/", "/shelters/", "/teams/")
 
 
-def test_pages_for_staff_and_official(app: Any, client: Any, demo: Any, auth: Any) -> None:
+def test_pages_for_every_role(app: Any, client: Any, demo: Any, auth: Any) -> None:
     w = World(app, client, auth)
     records = _page_records(w)
     failures = []
     staff, official = signed_in(app, "staff"), signed_in(app, "official")
+    district = {"admin": signed_in(app, "admin"), "coordinator": signed_in(app, "coordinator")}
     for rule in _page_rules(app, "GET"):
         if rule == "/logout":
             continue
@@ -807,6 +808,10 @@ def test_pages_for_staff_and_official(app: Any, client: Any, demo: Any, auth: An
             if path is None:
                 failures.append(f"GET {rule}: no path filled")
                 continue
+            for name, browser in district.items():  # the whole district is in scope
+                resp = browser.get(path)
+                if resp.status_code >= 500 or (name == "admin" and resp.status_code >= 400):
+                    failures.append(f"GET {path} as {name}: {resp.status_code}")
             for name, browser in (("staff", staff), ("official", official)):
                 resp = browser.get(path)
                 if resp.status_code >= 500:
