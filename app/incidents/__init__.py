@@ -7,8 +7,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this feature's pages, API, CLI commands and jobs."""
     from app.api import register_blueprint
-    from app.incidents import api, cli, pages, solve_cli
+    from app.incidents import api, cli, notices, pages, solve_cli
     from app.incidents.interop import cap_api, edxl_api
+    from app.resources import arrivals
 
     app.register_blueprint(pages.bp)
     register_blueprint(app, api.bp)
@@ -16,3 +17,4 @@ def init_app(app: Flask) -> None:
     register_blueprint(app, edxl_api.bp)
     app.cli.add_command(cli.incidents_group)
     app.cli.add_command(solve_cli.solve_group)
+    arrivals.register(notices.expected_at)  # the shelter page shows who is coming

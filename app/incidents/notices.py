@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.areas.models import Area
 from app.core.vocabulary import AreaLevel
-from app.incidents.enums import MobilisationStatus
-from app.incidents.models import AllocationPlan, Dispatch, Incident
+from app.incidents.enums import IncidentStatus, MobilisationStatus, PlanStatus
+from app.incidents.models import AllocationPlan, Dispatch, Incident, PlanPlacement
 from app.notifications.services import Draft, record
+from app.resources.arrivals import Expected
 from app.resources.enums import ShelterStatus
 
 ROMAN = "ⅠⅡⅢⅣ"
@@ -112,3 +114,26 @@ def dispatch_cancelled(session: Session, order: Dispatch) -> list[int]:
         f"Dispatch order cancelled: {order.code} — {en}",
         f"{order.depot.code} → {order.area.code}", f"cancelled:{order.code}:{area_id}")
         for area_id in {order.depot.area_id, _community(order.area).id}])
+
+
+def expected_at(session: Session, shelter: Any) -> list[Expected]:
+    """For the shelter page (resources.arrivals): evacuees the confirmed plans of active
+    incidents send to this shelter, per incident (an exercise's only in its own name)."""
+    rows = session.execute(
+        select(Incident.code, Incident.title, Incident.exercise, Area.code,
+               func.sum(PlanPlacement.people), func.sum(PlanPlacement.need_access))
+        .join(AllocationPlan, AllocationPlan.id == PlanPlacement.plan_id)
+        .join(Incident, Incident.id == AllocationPlan.incident_id)
+        .join(Area, Area.id == PlanPlacement.area_id)
+        .where(PlanPlacement.shelter_id == shelter.id,
+               AllocationPlan.status == PlanStatus.CONFIRMED,
+               Incident.status == IncidentStatus.ACTIVE)
+        .group_by(Incident.code, Incident.title, Incident.exercise, Area.code)
+        .order_by(Incident.code, Area.code)).all()
+    by: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by[row[0]].append(row)
+    return [Expected(code, ("【演练】" if group[0][2] else "") + group[0][1],
+                     sum(int(r[4]) for r in group), sum(int(r[5]) for r in group),
+                     [r[3] for r in group], "incidents_web.incident")
+            for code, group in by.items()]

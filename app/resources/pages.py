@@ -13,6 +13,7 @@ from app.areas.models import Area
 from app.core import db
 from app.core.clock import district_today
 from app.core.lookup import scoped_by_code
+from app.resources import arrivals
 from app.resources import levels as level_svc
 from app.resources import shelters as shelter_svc
 from app.resources import teams as team_svc
@@ -71,8 +72,10 @@ def shelter(code: str) -> str | Response | tuple[str, int]:
     history = session.scalars(select(OccupancyReport).where(
         OccupancyReport.shelter_id == found.id).order_by(OccupancyReport.id.desc())
         .limit(20)).all()
+    coming = arrivals.expected(session, found)
     return render_template("shelters/detail.html", shelter=found, form=form, history=history,
-                           writable=may("occupancy")), form_status()
+                           writable=may("occupancy"), expected=coming,
+                           expected_people=sum(e.people for e in coming)), form_status()
 
 
 @bp.get("/teams")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from tests.helpers import signed_in
+
 GRID = "S01-C01-G01"
 
 
@@ -20,7 +22,7 @@ def _told(admin: Any, code: str) -> dict[str, set[str]]:
 
 
 def test_declare_level_confirm_and_cancel_tell_the_people_who_act(
-        admin: Any, auth: Any, client: Any) -> None:
+        app: Any, admin: Any, auth: Any, client: Any) -> None:
     made = admin("post", "/api/v1/incidents", json={
         "title": "内涝", "hazard": "flood", "level": 4, "duration_days": 2,
         "areas": [{"area": GRID, "affected": 900, "displaced": 300}]})
@@ -54,6 +56,12 @@ def test_declare_level_confirm_and_cancel_tell_the_people_who_act(
         "get", "/api/v1/shelters", query_string={"per_page": 500}).json["items"]}
     placed = {p["shelter"] for p in plan["placements"]}
     assert placed and told["shelter_arrivals"] == {shelters[s] for s in placed}
+    shelter = sorted(placed)[0]
+    coming = sum(p["people"] for p in plan["placements"] if p["shelter"] == shelter)
+    page = signed_in(app, "coordinator")
+    page.get("/lang/en")
+    html = page.get(f"/shelters/{shelter}").get_data(as_text=True)
+    assert f"Expected from confirmed plans: {coming:,}" in html and code in html
 
     order = orders[0]
     cancelled = admin("post", f"/api/v1/dispatches/{order['code']}/cancel", json={})
