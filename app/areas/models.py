@@ -45,5 +45,10 @@ class Area(Named, Timestamps, Base):
     def vulnerable(self) -> dict[str, int]:
         return {g.value: getattr(self, g.value) for g in VULNERABLE_GROUPS}
 
+    def unit(self) -> Area:
+        """The area that answers for this one in a response: a grid's community (grids have
+        no teams, depots or staff of their own), else the area itself."""
+        return self.parent if self.level is AreaLevel.GRID and self.parent else self
+
     def __repr__(self) -> str:
         return f"<Area {self.code} {self.level}>"

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.areas.models import Area
-from app.core.vocabulary import AreaLevel
 from app.incidents.enums import IncidentStatus, MobilisationStatus, PlanStatus
 from app.incidents.models import AllocationPlan, Dispatch, Incident, PlanPlacement
 from app.notifications.services import Draft, record
@@ -26,10 +25,6 @@ from app.resources.arrivals import Expected
 from app.resources.enums import ShelterStatus
 
 ROMAN = "ⅠⅡⅢⅣ"
-
-
-def _community(area: Area) -> Area:
-    return area.parent if area.level is AreaLevel.GRID and area.parent else area
 
 
 def _what(incident: Incident) -> tuple[str, str]:
@@ -49,7 +44,7 @@ def incident_changed(session: Session, incident: Incident, event: str) -> list[i
     names = ", ".join(sorted(ia.area.code for ia in incident.areas))
     drafts = [Draft(f"incident_{event}", community.id, f"{verbs[0]}：{zh}", f"{verbs[1]}: {en}",
                     names, f"incident:{incident.code}:{n}:{community.code}")
-              for community in {_community(ia.area) for ia in incident.areas}]
+              for community in {ia.area.unit() for ia in incident.areas}]
     if event != "closed":
         for mob in incident.mobilisations:
             if mob.status is not MobilisationStatus.CALLED:
@@ -85,7 +80,7 @@ def plan_confirmed(session: Session, plan: AllocationPlan, orders: list[Dispatch
         area = area_orders[0].area
         sources = ", ".join(sorted({o.depot.code for o in area_orders}))
         drafts.append(Draft(
-            "expected_arrivals", _community(area).id,
+            "expected_arrivals", area.unit().id,
             f"待接收物资：{area.name('zh')} {len(area_orders)} 车次 — {zh}",
             f"Supplies on their way: {area.name('en')}, {len(area_orders)} trips — {en}",
             f"{sources} → {area.code}", f"arrivals:{key}:{area.code}"))
@@ -113,7 +108,7 @@ def dispatch_cancelled(session: Session, order: Dispatch) -> list[int]:
         "dispatch_cancelled", area_id, f"派送单已取消：{order.code} — {zh}",
         f"Dispatch order cancelled: {order.code} — {en}",
         f"{order.depot.code} → {order.area.code}", f"cancelled:{order.code}:{area_id}")
-        for area_id in {order.depot.area_id, _community(order.area).id}])
+        for area_id in {order.depot.area_id, order.area.unit().id}])
 
 
 def expected_at(session: Session, shelter: Any) -> list[Expected]:

@@ -53,10 +53,10 @@ def policy(session: Session, incident: Incident) -> Policy:
                   frozenset(r for r in rows if r is not None))
 
 
-def kept(session: Session, incident: Incident,
+def kept(session: Session, rule: Policy,
          available: dict[tuple[int, str], int]) -> dict[tuple[int, str], int]:
-    """Per (depot id, item) of the usable stock given: the units its plans must not ship."""
-    rule = policy(session, incident)
+    """Per (depot id, item) of the usable stock given: the units a plan under `rule` must
+    not ship."""
     floor_of = reserves.floors(session, sorted({d for d, _ in available}))
     out = {}
     for key, units in available.items():

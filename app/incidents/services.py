@@ -247,8 +247,7 @@ def _mobilise(session: Session, incident: Incident) -> None:
     level = get_level(session, incident.district.code, incident.level, scoped=False)
     wanted: dict[int, Any] = {}
     # Grids have no teams of their own: a grid's incident area, for the rules, is its community.
-    units = {(ia.area.parent if ia.area.level is AreaLevel.GRID and ia.area.parent else ia.area)
-             for ia in incident.areas}
+    units = {ia.area.unit() for ia in incident.areas}
     for unit in sorted(units, key=lambda a: a.code):
         for team in teams_mobilised(session, level, unit):
             if team.availability is not Availability.UNAVAILABLE:

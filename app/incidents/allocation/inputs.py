@@ -134,21 +134,22 @@ def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> I
             if code in items and n.total > 0:
                 need[(ia.area_id, code)] = (int(n.total), int(min(n.priority, n.total)))
     depots, lots = _stock(session, incident.district.path, delivery)
-    kept = _keep_reserves(session, incident, depots)
+    rule = reserves.policy(session, incident)
+    kept = _keep_reserves(session, rule, depots)
     routes, distances = _routes(depots, areas, incident.max_distance_km, pins)
     placed, busy, assigned = _people_and_teams_committed(session, incident)
     return Inputs(incident, delivery, areas, items, need, _committed(session, incident),
                   depots, lots, routes, distances, _shelters(session, incident), placed, busy,
                   assigned, _level_rules(session, incident), _members(session, incident),
-                  fingerprint(session, incident), kept, reserves.policy(session, incident),
+                  fingerprint(session, incident), kept, rule,
                   bool(pins.get("pinned")))
 
 
-def _keep_reserves(session: Session, incident: Incident,
+def _keep_reserves(session: Session, rule: reserves.Policy,
                    depots: list[DepotRow]) -> dict[tuple[int, str], int]:
     """Take the protected reserves the plan must leave out of the depots' usable stock."""
     available = {(d.id, item): units for d in depots for item, units in d.stock.items()}
-    kept = reserves.kept(session, incident, available)
+    kept = reserves.kept(session, rule, available)
     for d in depots:
         for item in list(d.stock):
             d.stock[item] -= kept.get((d.id, item), 0)
