@@ -23,15 +23,16 @@ from app.exchange.services import recompute_totals
 from app.resources.enums import (
     Availability,
     Facility,
+    PointKind,
     ShelterDuration,
     ShelterGrade,
     Speciality,
     TeamKind,
 )
 from app.resources.levels import seed_levels
-from app.resources.models import Member, Qualification, Shelter, Team
-from app.stock.enums import LedgerKind
-from app.stock.models import Depot, Item, LedgerEntry, StockLot
+from app.resources.models import Member, Qualification, ReceivingPoint, Shelter, Team
+from app.stock.enums import LedgerKind, VehicleKind
+from app.stock.models import Depot, Item, LedgerEntry, StockLot, Vehicle
 from app.stock.seed import seed_catalogue
 
 DEMO_PASSWORD = "readygrid-demo"  # documented in the README; for the local demo only
@@ -121,6 +122,11 @@ def build(session: Session, scale: str = "full", seed: int = 7,
         teams, members = _teams(session, rng, names, district, streets, communities, today)
         step("teams", teams)
         _users(session, district, streets[0], communities[0])
+        # their own generator, so the rest of the district stays as it was without them
+        logistics = random.Random(seed * 1_000_003 + 1)
+        points = _points(session, logistics, _Names(logistics), communities, grids)
+        vehicles = _vehicles(session, logistics, _Names(logistics), depots)
+        step("logistics", points + vehicles)
         teams_of: dict[int, list[Team]] = {}
         for team in session.scalars(select(Team).order_by(Team.code)):
             teams_of.setdefault(team.home_area_id, []).append(team)
@@ -132,7 +138,7 @@ def build(session: Session, scale: str = "full", seed: int = 7,
         session.info.pop("rg_skip_audit", None)
     return {"areas": 1 + len(streets) + len(communities) + len(grids), "depots": len(depots),
             "lots": lots, "shelters": shelters, "teams": teams, "members": members, "users": 4,
-            "drills": drills}
+            "drills": drills, "points": points, "vehicles": vehicles}
 
 
 def _area(session: Session, parent: Area | None, level: AreaLevel, code: str,
@@ -393,6 +399,57 @@ DEMO_USERS = [("admin", "系统管理员", Role.ADMIN, "district"),
               ("coordinator", "区应急协调员", Role.COORDINATOR, "district"),
               ("official", "街道领导", Role.OFFICIAL, "street"),
               ("staff", "社区工作人员", Role.COMMUNITY_STAFF, "community")]
+
+
+def _points(session: Session, rng: random.Random, names: _Names, communities: list[Area],
+            grids: list[Area]) -> int:
+    """A receiving point per community: its own store where it has one, else its emergency
+    shelter; the largest grid of every fifth community receives on its own, at an address."""
+    depots = {d.area_id: d for d in session.scalars(select(Depot).order_by(Depot.code))}
+    shelters = {s.area_id: s for s in session.scalars(select(Shelter).order_by(Shelter.code))}
+    count = 0
+    for i, community in enumerate(communities):
+        depot, shelter = depots.get(community.id), shelters.get(community.id)
+        kind = PointKind.DEPOT if depot else PointKind.SHELTER
+        session.add(ReceivingPoint(
+            code=f"RP-{community.code}", area_id=community.id, kind=kind,
+            depot_id=depot.id if depot else None,
+            shelter_id=None if depot else (shelter.id if shelter else None),
+            contact_name=names.person(), contact_phone=names.phone()))
+        count += 1
+        mine = [g for g in grids if g.parent_id == community.id]
+        if i % 5 == 4 and mine:
+            big = max(mine, key=lambda g: (g.population, g.code))
+            session.add(ReceivingPoint(
+                code=f"RP-{big.code}", area_id=big.id, kind=PointKind.ADDRESS,
+                address=f"{big.name_zh}{rng.randint(1, 99)}号楼下", lat=big.lat, lon=big.lon,
+                contact_name=names.person(), contact_phone=names.phone()))
+            count += 1
+    session.flush()
+    return count
+
+
+# (kind, payload kg, load space m³) of the fleet at each tier of depot
+_FLEET = {"district": [(VehicleKind.TRUCK, 10_000, 40.0)] * 3
+          + [(VehicleKind.LIGHT_TRUCK, 3_000, 16.0)] * 2,
+          "street": [(VehicleKind.LIGHT_TRUCK, 3_000, 16.0), (VehicleKind.VAN, 1_500, 8.0)],
+          "community": [(VehicleKind.PICKUP, 800, 3.0)]}
+_PROVINCE = "粤"
+
+
+def _vehicles(session: Session, rng: random.Random, names: _Names,
+              depots: list[tuple[Depot, str]]) -> int:
+    count = 0
+    for depot, tier in depots:
+        for n, (kind, payload, volume) in enumerate(_FLEET[tier], start=1):
+            session.add(Vehicle(
+                code=f"V-{depot.code.removeprefix('DEP-')}-{n}", depot_id=depot.id, kind=kind,
+                plate=f"{_PROVINCE}B·{rng.choice('ADF')}{rng.randrange(10_000):04d}",
+                payload_kg=float(payload), volume_m3=volume, driver_name=names.person(),
+                driver_phone=names.phone()))
+            count += 1
+    session.flush()
+    return count
 
 
 def _users(session: Session, district: Area, street: Area, community: Area) -> None:

@@ -26,6 +26,7 @@ from tests.helpers import (
     PG_URL,
     copy_demo,
     pg_recreate,
+    sibling_database,
 )
 
 
@@ -93,7 +94,7 @@ def demo_template(migrated: str, tmp_path_factory: pytest.TempPathFactory
     from app.demo import build
 
     if ON_POSTGRES:
-        url = f"{PG_URL}_demo"
+        url = sibling_database(PG_URL, "_demo")
         pg_recreate(url)
         upgrade(url)
     else:

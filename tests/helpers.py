@@ -103,11 +103,23 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under `pytes
 
 def worker_database(url: str) -> str:
     """One PostgreSQL database per pytest-xdist worker (readygrid_test_gw0, ...): the suite
-    truncates and rebuilds its database around every test."""
-    if not url or not WORKER:
+    truncates and rebuilds its database around every test. Test sessions commit without
+    waiting for the disk (synchronous_commit off: a crash may lose the last commits of a
+    throw-away database, never corrupt it), which halves the time of a commit-heavy suite."""
+    if not url:
         return url
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
+    if WORKER:
+        parsed = parsed.set(database=f"{parsed.database}_{WORKER}")
+    if parsed.get_backend_name() == "postgresql":
+        parsed = parsed.update_query_dict({"options": "-c synchronous_commit=off"})
+    return parsed.render_as_string(hide_password=False)
+
+
+def sibling_database(url: str, suffix: str) -> str:
+    """The URL of a database beside this one (its name with a suffix), same options."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}{suffix}").render_as_string(
         hide_password=False)
 
 

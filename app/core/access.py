@@ -21,6 +21,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "depots": frozenset({A, C}),
     "stock": frozenset({A, C, S}),
     "shelters": frozenset({A, C, S}),
+    "points": frozenset({A, C, S}),
     "occupancy": frozenset({A, C, S}),
     "teams": frozenset({A, C, S}),
     "levels": frozenset({A, C}),

@@ -15,7 +15,8 @@ T = TypeVar("T")
 def _noun(model: type) -> str:
     """The record kind in the reader's language (the words are in the catalogue)."""
     words = {"area": _("area"), "depot": _("depot"), "item": _("item"),
-             "shelter": _("shelter"), "team": _("team")}
+             "shelter": _("shelter"), "team": _("team"), "vehicle": _("vehicle"),
+             "receivingpoint": _("receiving point")}
     noun = model.__name__.lower()
     return words.get(noun, noun)
 

@@ -7,13 +7,14 @@ from app.exchange import parsers as p
 from app.resources.enums import (
     Availability,
     Facility,
+    PointKind,
     ShelterDuration,
     ShelterGrade,
     ShelterStatus,
     Speciality,
     TeamKind,
 )
-from app.stock.enums import ItemCategory, ReserveMode
+from app.stock.enums import ItemCategory, ReserveMode, VehicleKind
 
 _HXL_ADM = {"district": "#adm2", "street": "#adm3", "community": "#adm4", "grid": "#adm5"}
 
@@ -54,6 +55,7 @@ ITEMS = [
     Column("shelf_life_days", "保质期(天)", "#item+shelf_life", p.positive),
     Column("reserve_mode", "储备方式", "#item+reserve", p.enum(ReserveMode)),
     Column("weight_kg", "单位重量(千克)", "#item+weight", p.decimal),
+    Column("volume_m3", "单位体积(立方米)", "#item+volume", p.decimal),
     Column("min_per_depot", "每库最低储量", "#item+minimum", p.whole),
 ]
 
@@ -125,7 +127,34 @@ MEMBERS = [
                for q in m.qualifications)),
 ]
 
+POINTS = [
+    Column("code", "编码", "#loc+point+code", p.code, required=True),
+    Column("area", "服务区域", "#adm+code", p.code, required=True,
+           export=lambda r: r.area.code),
+    Column("kind", "类型", "#loc+point+type", p.enum(PointKind), required=True),
+    Column("depot", "储备点编码", "#loc+depot+code", p.code,
+           export=lambda r: r.depot.code if r.depot_id else ""),
+    Column("shelter", "避难场所编码", "#loc+shelter+code", p.code,
+           export=lambda r: r.shelter.code if r.shelter_id else ""),
+    Column("address", "地址", "#loc+address"),
+    *_location(),
+    Column("contact_name", "接收人", "#contact+name", required=True),
+    Column("contact_phone", "接收人电话", "#contact+phone", required=True),
+]
+
+VEHICLES = [
+    Column("code", "编码", "#asset+vehicle+code", p.code, required=True),
+    Column("plate", "车牌号", "#asset+vehicle+plate", required=True),
+    Column("depot", "所属储备点", "#loc+depot+code", p.code, required=True,
+           export=lambda v: v.depot.code),
+    Column("kind", "车型", "#asset+vehicle+type", p.enum(VehicleKind), required=True),
+    Column("payload_kg", "载重(千克)", "#asset+vehicle+payload", p.decimal, required=True),
+    Column("volume_m3", "容积(立方米)", "#asset+vehicle+volume", p.decimal, required=True),
+    Column("driver_name", "驾驶员", "#contact+name"),
+    Column("driver_phone", "驾驶员电话", "#contact+phone"),
+]
+
 KINDS: dict[str, list[Column]] = {
     "areas": AREAS, "items": ITEMS, "depots": DEPOTS, "lots": LOTS, "shelters": SHELTERS,
-    "teams": TEAMS, "members": MEMBERS,
+    "teams": TEAMS, "members": MEMBERS, "points": POINTS, "vehicles": VEHICLES,
 }

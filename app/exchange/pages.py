@@ -22,7 +22,8 @@ bp = Blueprint("exchange_web", __name__, template_folder="templates")
 KIND_LABELS = {"areas": ("区域", "Areas"), "items": ("物资品类", "Items"),
                "depots": ("仓库", "Depots"), "lots": ("库存批次", "Stock lots"),
                "shelters": ("避难场所", "Shelters"), "teams": ("队伍", "Teams"),
-               "members": ("队员", "Team members")}
+               "members": ("队员", "Team members"), "points": ("物资接收点", "Receiving points"),
+               "vehicles": ("车辆", "Vehicles")}
 
 
 def _uploads() -> Path:

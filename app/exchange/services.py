@@ -17,15 +17,17 @@ from app.core.crud import Resource
 from app.core.db import bulk_insert, unit_of_work, utcnow
 from app.core.errors import DomainError, ValidationFailed
 from app.core.i18n import _, lang
-from app.core.lookup import actor
+from app.core.lookup import actor, owning_path
 from app.core.vocabulary import LEVEL_ORDER, AreaLevel
 from app.exchange.kinds import KINDS
-from app.resources.models import Member, Qualification, Shelter, Team
+from app.resources.models import Member, Qualification, ReceivingPoint, Shelter, Team
+from app.resources.points import POINT
 from app.resources.shelters import SHELTER
 from app.resources.teams import TEAM
 from app.stock.catalogue import DEPOT, ITEM
 from app.stock.enums import LedgerKind
-from app.stock.models import Depot, Item, LedgerEntry, StockLot
+from app.stock.models import Depot, Item, LedgerEntry, StockLot, Vehicle
+from app.stock.vehicles import VEHICLE
 
 
 class ImportFailed(ValidationFailed):
@@ -107,10 +109,11 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
 
 #: the WRITERS domain of the records each kind of import writes
 KIND_DOMAINS = {"areas": "areas", "items": "items", "depots": "depots", "shelters": "shelters",
-                "teams": "teams", "members": "teams", "lots": "stock"}
+                "teams": "teams", "members": "teams", "lots": "stock", "points": "points",
+                "vehicles": "depots"}
 _KEYS = {"areas": ("code",), "items": ("code",), "depots": ("code",), "shelters": ("code",),
          "teams": ("code",), "members": ("team", "name"),
-         "lots": ("depot", "item", "lot_number")}
+         "lots": ("depot", "item", "lot_number"), "points": ("code",), "vehicles": ("code",)}
 
 
 def _duplicates(rows: list[tuple[int, dict[str, Any]]], key: tuple[str, ...],
@@ -216,7 +219,15 @@ def recompute_totals(session: Session) -> None:
 # ---- code-keyed master data ---------------------------------------------------------------
 _REFS: dict[str, tuple[type, str, str]] = {  # csv column -> (model, fk attribute, scope)
     "area": (Area, "area_id", "area"), "home_area": (Area, "home_area_id", "area"),
+    "depot": (Depot, "depot_id", "depot"), "shelter": (Shelter, "shelter_id", "shelter"),
 }
+
+
+def _refs_by_code(session: Session, model: type, codes: set[str]) -> dict[str, Any]:
+    if model is Area:
+        return _areas_by_code(session, codes)
+    return {o.code: o for o in session.scalars(
+        select(model).where(model.code.in_(list(codes))))}  # type: ignore[attr-defined]
 
 
 def _upsert(res: Resource) -> Any:
@@ -224,41 +235,53 @@ def _upsert(res: Resource) -> Any:
               result: ImportResult) -> None:
         who = actor()
         ref_cols = [c for c in _REFS if any(c in d for _, d in rows)]
-        areas = _areas_by_code(session, {d[c] for _, d in rows for c in ref_cols if c in d})
+        found = {c: _refs_by_code(session, _REFS[c][0], {d[c] for _, d in rows if d.get(c)})
+                 for c in ref_cols}
         existing = {o.code: o for o in session.scalars(select(res.model).where(
             res.model.code.in_([d["code"] for _, d in rows])))}  # type: ignore[attr-defined]
-        for row_no, data in rows:
-            obj = existing.get(data["code"])
-            if obj is None:
-                obj = res.model()
-                session.add(obj)
-                result.created += 1
-            else:
-                result.updated += 1
-            for key, value in data.items():
-                if key in _REFS:
-                    area = areas.get(value)
-                    if area is None:
-                        errors.add(row_no, key, _("No area with code '%(code)s'.", code=value),
-                                   value)
-                        continue
-                    if not who.covers(area.path):
-                        errors.add(row_no, key, _("That area is outside your responsibility."),
-                                   value)
-                        continue
-                    setattr(obj, _REFS[key][1], area.id)
-                else:
-                    setattr(obj, key, value)
-            if res.check is not None:
-                try:
-                    res.check(session, obj)
-                except DomainError as exc:
-                    errors.add(row_no, exc.field, exc.detail)
-            if res.scoped and obj.id is not None and not errors.items:
-                _check_existing_scope(session, obj, who, row_no, errors)
+        with session.no_autoflush:  # a reference's lazy load must not flush a half-set row
+            _rows(session, res, rows, errors, result, existing, found, who)
         if not errors.items:
             session.flush()
     return apply
+
+
+def _rows(session: Session, res: Resource, rows: list[tuple[int, dict[str, Any]]],
+          errors: _Errors, result: ImportResult, existing: dict[str, Any],
+          found: dict[str, dict[str, Any]], who: Any) -> None:
+    """Apply each row to its record (new or existing), collecting every error."""
+    for row_no, data in rows:
+        obj = existing.get(data["code"])
+        if obj is None:
+            obj = res.model()
+            session.add(obj)
+            result.created += 1
+        else:
+            result.updated += 1
+        for key, value in data.items():
+            if key in _REFS:
+                if not value:  # an optional reference left empty
+                    setattr(obj, _REFS[key][1], None)
+                    continue
+                ref = found[key].get(value)
+                if ref is None:
+                    errors.add(row_no, key, _("No %(noun)s with code '%(code)s'.",
+                                              noun=_(_REFS[key][2]), code=value), value)
+                    continue
+                if not who.covers(owning_path(ref) or ""):
+                    errors.add(row_no, key, _("That record is outside your "
+                                              "responsibility."), value)
+                    continue
+                setattr(obj, _REFS[key][1], ref.id)
+            else:
+                setattr(obj, key, value)
+        if res.check is not None:
+            try:
+                res.check(session, obj)
+            except DomainError as exc:
+                errors.add(row_no, exc.field, exc.detail)
+        if res.scoped and obj.id is not None and not errors.items:
+            _check_existing_scope(session, obj, who, row_no, errors)
 
 
 def _check_existing_scope(session: Session, obj: Any, who: Any, row_no: int,
@@ -368,7 +391,7 @@ def _apply_members(session: Session, rows: list[tuple[int, dict[str, Any]]], err
 
 _APPLY = {"areas": _apply_areas, "items": _upsert(ITEM), "depots": _upsert(DEPOT),
           "shelters": _upsert(SHELTER), "teams": _upsert(TEAM), "lots": _apply_lots,
-          "members": _apply_members}
+          "members": _apply_members, "points": _upsert(POINT), "vehicles": _upsert(VEHICLE)}
 
 
 # ---- export -------------------------------------------------------------------------------
@@ -391,8 +414,14 @@ def export_rows(session: Session, kind: str) -> list[Any]:
             select(Member).join(Team).join(Area, Area.id == Team.home_area_id)
             .options(selectinload(Member.team), selectinload(Member.qualifications))
             .where(Area.path.startswith(prefix)).order_by(Team.code, Member.id)))
+    if kind == "vehicles":
+        return list(session.scalars(
+            select(Vehicle).join(Depot).join(Area, Area.id == Depot.area_id)
+            .options(selectinload(Vehicle.depot)).where(Area.path.startswith(prefix))
+            .order_by(Vehicle.code)))
     model, rel = {"depots": (Depot, Depot.area), "shelters": (Shelter, Shelter.area),
-                  "teams": (Team, Team.home_area)}[kind]
+                  "teams": (Team, Team.home_area),
+                  "points": (ReceivingPoint, ReceivingPoint.area)}[kind]
     return list(session.scalars(select(model).join(rel).options(selectinload(rel))
                                 .where(Area.path.startswith(prefix)).order_by(model.code)))
 

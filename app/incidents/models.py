@@ -18,8 +18,8 @@ from app.incidents.enums import (
     MobilisationStatus,
     PlanStatus,
 )
-from app.resources.models import Shelter, Team
-from app.stock.models import Depot, Item, StockLot
+from app.resources.models import ReceivingPoint, Shelter, Team
+from app.stock.models import Depot, Item, StockLot, Vehicle
 
 
 class Incident(Timestamps, Base):
@@ -208,6 +208,8 @@ class AllocationPlan(Base):
                                                            order_by="PlanPlacement.id")
     assignments: Mapped[list[PlanAssignment]] = relationship(cascade="all, delete-orphan",
                                                              order_by="PlanAssignment.id")
+    loads: Mapped[list[PlanLoad]] = relationship(cascade="all, delete-orphan",
+                                                 order_by="PlanLoad.id")
 
 
 class PlanLine(Base):
@@ -258,6 +260,47 @@ class PlanShipment(Base):
     area: Mapped[Area] = relationship()
     item: Mapped[Item] = relationship()
     lot: Mapped[StockLot] = relationship()
+
+
+class PlanLoad(Base):
+    """One vehicle's load of a plan: what a depot puts on one of its vehicles, for one or more
+    receiving points (its lines). vehicle_id None: no vehicle of the depot is left for it (the
+    plan lists it as a vehicle shortfall)."""
+
+    __tablename__ = "plan_loads"
+    __table_args__ = (UniqueConstraint("plan_id", "depot_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("allocation_plans.id", ondelete="CASCADE"),
+                                         index=True)
+    depot_id: Mapped[int] = mapped_column(ForeignKey("depots.id", ondelete="RESTRICT"))
+    number: Mapped[int]  # 1, 2, ... per depot
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id",
+                                                              ondelete="SET NULL"))
+    weight_kg: Mapped[float]
+    volume_m3: Mapped[float]
+
+    depot: Mapped[Depot] = relationship()
+    vehicle: Mapped[Vehicle | None] = relationship()
+    lines: Mapped[list[PlanLoadLine]] = relationship(cascade="all, delete-orphan",
+                                                     order_by="PlanLoadLine.id")
+
+
+class PlanLoadLine(Base):
+    """Units of an item a load carries for one receiving area (an order of the depot)."""
+
+    __tablename__ = "plan_load_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("plan_loads.id", ondelete="CASCADE"),
+                                         index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
+    quantity: Mapped[int]
+
+    area: Mapped[Area] = relationship()
+    item: Mapped[Item] = relationship()
 
 
 class PlanPlacement(Base):
@@ -316,6 +359,12 @@ class Dispatch(Base):
     status: Mapped[DispatchStatus] = mapped_column(db_enum(DispatchStatus, "dispatch_status"),
                                                    default=DispatchStatus.RESERVED)
     km: Mapped[float]
+    # where it goes and who signs for it, as told when the plan was confirmed
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("receiving_points.id",
+                                                            ondelete="SET NULL"))
+    deliver_to: Mapped[str] = mapped_column(String(300), default="")
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str] = mapped_column(String(100), default="")
@@ -324,5 +373,6 @@ class Dispatch(Base):
     plan: Mapped[AllocationPlan] = relationship()
     depot: Mapped[Depot] = relationship()
     area: Mapped[Area] = relationship()
+    point: Mapped[ReceivingPoint | None] = relationship()
     shipments: Mapped[list[PlanShipment]] = relationship(order_by="PlanShipment.id",
                                                          viewonly=True)

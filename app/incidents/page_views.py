@@ -19,7 +19,14 @@ from app.core.errors import ValidationFailed
 from app.core.vocabulary import AreaLevel
 from app.incidents import services as incident_svc
 from app.incidents.enums import DispatchStatus
-from app.incidents.models import Dispatch, Incident, PlanShipment
+from app.incidents.models import (
+    AllocationPlan,
+    Dispatch,
+    Incident,
+    PlanLoad,
+    PlanLoadLine,
+    PlanShipment,
+)
 from app.incidents.services import AreaInput
 from app.incidents.views import dispatch_dict
 from app.resources.models import MobilisationLevel, Shelter
@@ -106,7 +113,16 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
         selectinload(Dispatch.plan), selectinload(Dispatch.depot).selectinload(Depot.area),
         selectinload(Dispatch.area),
         selectinload(Dispatch.shipments).selectinload(PlanShipment.item),
-        selectinload(Dispatch.shipments).selectinload(PlanShipment.lot)).order_by(Dispatch.id))
+        selectinload(Dispatch.shipments).selectinload(PlanShipment.lot),
+        selectinload(Dispatch.point),
+        selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
+        .selectinload(PlanLoad.lines).selectinload(PlanLoadLine.item),
+        selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
+        .selectinload(PlanLoad.lines).selectinload(PlanLoadLine.area),
+        selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
+        .selectinload(PlanLoad.vehicle),
+        selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
+        .selectinload(PlanLoad.depot)).order_by(Dispatch.id))
     return [{**dispatch_dict(d), "plan": d.plan.number,
              "needed_by": d.plan.delivery_date.date(),
              "may_close": may_write and d.status is DispatchStatus.RESERVED
@@ -137,15 +153,45 @@ def needs_table(needs: list[dict[str, Any]], area: str | None,
             "area": area}
 
 
-def shipment_groups(shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Shipments by depot → area (one dispatch order each once confirmed)."""
+def shipment_groups(shipments: list[dict[str, Any]],
+                    plan: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Shipments by depot → receiving area (one dispatch order each once confirmed), with the
+    point it goes to (address, who signs) and the depot's vehicle loads that carry it."""
+    points = (plan or {}).get("points", {})
+    loads: dict[str, list[dict[str, Any]]] = {}
+    for load in (plan or {}).get("loads", []):
+        loads.setdefault(load["depot"], []).append(load)
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for s in shipments:
         group = groups.setdefault((s["depot"], s["area"]), {
             "depot": s["depot"], "area": s["area"], "km": s["km"], "dispatch": s["dispatch"],
+            "point": (points.get(s["area"]) or {}).get("point"),
+            "members": (points.get(s["area"]) or {}).get("members", []),
+            "loads": [{**ld, "lines": [ln for ln in ld["lines"] if ln["area"] == s["area"]]}
+                      for ld in loads.get(s["depot"], [])
+                      if any(ln["area"] == s["area"] for ln in ld["lines"])],
             "lines": []})
         group["lines"].append(s)
     return [groups[key] for key in sorted(groups)]
+
+
+def distribution_lists(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per receiving point serving more than one area: what each area gets of each item
+    (vulnerable residents first, in proportion to need), from the plan's needs rows."""
+    rows_by_area: dict[str, list[dict[str, Any]]] = {}
+    for row in plan["needs"]:
+        rows_by_area.setdefault(row["area"], []).append(row)
+    out = []
+    for code, node in sorted(plan.get("points", {}).items()):
+        if len(node["members"]) < 2:
+            continue
+        rows = [{"area": a, "item_name": r["item_name"], "unit": r["unit"],
+                 "units": r["committed"] + r["planned"], "priority": r["priority_planned"],
+                 "required": r["required"]}
+                for a in node["members"] for r in rows_by_area.get(a, [])]
+        out.append({"area": code, "point": node.get("point"), "members": node["members"],
+                    "rows": rows})
+    return out
 
 
 def plan_map(session: Session, incident: dict[str, Any], plan: dict[str, Any],
@@ -167,11 +213,15 @@ def plan_map(session: Session, incident: dict[str, Any], plan: dict[str, Any],
                for d in depots.values()]
     points += [mapsvg.Point(s.lat, s.lon, s.code, "shelter", title=f"{s.code} {s.name(lang)}")
                for s in shelters.values()]
-    links = [mapsvg.Link((depots[g["depot"]].lat, depots[g["depot"]].lon),
-                         (areas[g["area"]]["lat"], areas[g["area"]]["lon"]), "supply",
-                         len(g["lines"]), f"{g['depot']} → {g['area']} · {g['km']:.1f} km")
+    # supplies go to receiving points: their place, else the affected area's centre
+    where = {code: (a["lat"], a["lon"]) for code, a in areas.items()}
+    where.update({code: (n["lat"], n["lon"]) for code, n in plan.get("points", {}).items()
+                  if n.get("lat") is not None})
+    links = [mapsvg.Link((depots[g["depot"]].lat, depots[g["depot"]].lon), where[g["area"]],
+                         "supply", len(g["lines"]),
+                         f"{g['depot']} → {g['area']} · {g['km']:.1f} km")
              for g in shipment_groups(plan["shipments"])
-             if g["depot"] in depots and g["area"] in areas]
+             if g["depot"] in depots and g["area"] in where]
     links += [mapsvg.Link((areas[p["area"]]["lat"], areas[p["area"]]["lon"]),
                           (shelters[p["shelter"]].lat, shelters[p["shelter"]].lon), "shelter",
                           p["people"], _("%(area)s → %(shelter)s: %(n)s people", area=p["area"],

@@ -126,12 +126,13 @@ def _page(code: str, **forms: Any) -> dict[str, Any]:
         "items": {i.code: i for i in session.scalars(select(Item))}}
     if view:
         cover = views.coverage(view["needs"])
-        groups = views.shipment_groups(view["shipments"])
+        groups = views.shipment_groups(view["shipments"], view)
         show_all = request.args.get("shipments") == "all"
         ctx.update(cover=cover, map_svg=views.plan_map(session, info, view, cover, lang),
                    needs=views.needs_table(view["needs"], request.args.get("area"),
                                            request.args.get("needs") == "all"),
                    groups=groups if show_all else groups[:views.GROUPS_SHOWN],
+                   distribution=views.distribution_lists(view),
                    groups_total=len(groups), area_names={a["area"]: a["name"]
                                                          for a in info["areas"]})
     ctx["forms"] = {**_forms(found, levels, view), **forms}

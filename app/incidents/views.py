@@ -15,6 +15,8 @@ from app.incidents.models import (
     Incident,
     PlanAssignment,
     PlanLine,
+    PlanLoad,
+    PlanLoadLine,
     PlanPlacement,
     PlanShipment,
 )
@@ -75,6 +77,22 @@ def explain_unfilled(row: dict[str, Any]) -> str:
     if text and held and code != "busy_elsewhere":
         text += _("; %(n)s more are held by another incident", n=held)
     return text
+
+
+def explain_standby(row: dict[str, Any]) -> str:
+    """Why a called team stands by instead of going to an area."""
+    return {
+        "command_post": _("staffs the command post"),
+        "held": _("held by another incident"),
+        "assigned_earlier": _("already sent by an earlier plan of this incident"),
+        "no_need": _("nothing this level needs is of its kind"),
+        "no_location": _("it or the areas that need it have no map position"),
+        "beyond_reach": _("the nearest area needing it is %(km)s km away, beyond the %(reach)s "
+                          "km reach", km=row.get("nearest_km"),
+                          reach=_num(row.get("reach_km") or 0)),
+        "relief": _("the needs in reach (nearest %(km)s km) are met by nearer teams: relief "
+                    "crew", km=row.get("nearest_km")),
+    }.get(row.get("code") or "", "")
 
 
 def explain_unplaced(row: dict[str, Any]) -> str:
@@ -139,6 +157,12 @@ def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
         select(PlanAssignment).where(PlanAssignment.plan_id == plan.id)
         .options(selectinload(PlanAssignment.team), selectinload(PlanAssignment.area))
         .order_by(PlanAssignment.id)).all()
+    loads = session.scalars(
+        select(PlanLoad).where(PlanLoad.plan_id == plan.id)
+        .options(selectinload(PlanLoad.depot), selectinload(PlanLoad.vehicle),
+                 selectinload(PlanLoad.lines).selectinload(PlanLoadLine.area),
+                 selectinload(PlanLoad.lines).selectinload(PlanLoadLine.item))
+        .order_by(PlanLoad.id)).all()
     dispatch_codes = dict(session.execute(select(Dispatch.id, Dispatch.code)
                                           .where(Dispatch.plan_id == plan.id)).all())
     return {
@@ -170,7 +194,54 @@ def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
                      for u in plan.explanations.get("unplaced", [])],
         "unfilled": [{**u, "reason": explain_unfilled(u)}
                      for u in plan.explanations.get("unfilled", [])],
+        "standby": [{**t, "reason": explain_standby(t)}
+                    for t in plan.explanations.get("standby", [])],
+        "vehicles_short": [{**v, "reason": explain_vehicles(v)}
+                           for v in plan.explanations.get("vehicles", [])],
+        "points": {n["area"]: n for n in plan.summary.get("points", [])},
+        "loads": [load_dict(load) for load in loads],
     }
+
+
+def load_dict(load: PlanLoad) -> dict[str, Any]:
+    vehicle = load.vehicle
+    return {"depot": load.depot.code, "number": load.number,
+            "vehicle": vehicle.code if vehicle else None,
+            "plate": vehicle.plate if vehicle else None,
+            "kind": vehicle.kind.label(lang()) if vehicle else None,
+            "driver": f"{vehicle.driver_name} {vehicle.driver_phone}".strip() if vehicle else "",
+            "payload_kg": vehicle.payload_kg if vehicle else None,
+            "volume_cap_m3": vehicle.volume_m3 if vehicle else None,
+            "weight_kg": load.weight_kg, "volume_m3": load.volume_m3,
+            "lines": [{"area": ln.area.code, "item": ln.item.code, "item_name": _name(ln.item),
+                       "quantity": ln.quantity} for ln in load.lines]}
+
+
+def dispatch_loads(dispatch: Dispatch) -> list[dict[str, Any]]:
+    """The vehicle loads of the order's plan that carry something of this order: the depot's
+    loads with lines for the order's receiving area."""
+    out = []
+    for load in dispatch.plan.loads:
+        if load.depot_id != dispatch.depot_id:
+            continue
+        mine = [ln for ln in load.lines if ln.area_id == dispatch.area_id]
+        if mine:
+            row = load_dict(load)
+            row["lines"] = [ln for ln in row["lines"] if ln["area"] == dispatch.area.code]
+            row["shared"] = len({ln.area_id for ln in load.lines}) > 1
+            out.append(row)
+    return out
+
+
+def explain_vehicles(row: dict[str, Any]) -> str:
+    """Why a depot's loads need runs beyond its own vehicles."""
+    if row.get("code") == "no_vehicles":
+        return _("no vehicle is registered at the depot: %(n)s runs of a %(kg)s kg truck are "
+                 "needed", n=row["runs_short"], kg=_num(row["run_kg"]))
+    return _("its %(v)s vehicles carry %(cap)s kg in one run; the orders weigh %(need)s kg: "
+             "%(n)s more runs of its largest (%(kg)s kg)", v=row["vehicles"],
+             cap=_num(row["capacity_kg"]), need=_num(row["needed_kg"]), n=row["runs_short"],
+             kg=_num(row["run_kg"]))
 
 
 def dispatch_dict(dispatch: Dispatch) -> dict[str, Any]:
@@ -180,6 +251,10 @@ def dispatch_dict(dispatch: Dispatch) -> dict[str, Any]:
             "depot_address": dispatch.depot.address,
             "depot_contact": f"{dispatch.depot.contact_name} {dispatch.depot.contact_phone}",
             "area": dispatch.area.code, "area_name": _name(dispatch.area), "km": dispatch.km,
+            "point": dispatch.point.code if dispatch.point else None,
+            "deliver_to": dispatch.deliver_to, "contact_name": dispatch.contact_name,
+            "contact_phone": dispatch.contact_phone,
+            "loads": dispatch_loads(dispatch),
             "created_at": dispatch.created_at.isoformat(),
             "closed_at": dispatch.closed_at.isoformat() if dispatch.closed_at else None,
             "closed_by": dispatch.closed_by,

@@ -13,14 +13,15 @@ from app.areas.models import Area
 from app.core import db
 from app.core.listing import page_of
 from app.core.lookup import by_code, ensure_in_scope
-from app.resources import levels, shelters, teams
+from app.resources import levels, points, shelters, teams
 from app.resources import schemas as s
 from app.resources.enums import ShelterStatus
-from app.resources.models import Member, MobilisationLevel, Shelter, Team
+from app.resources.models import Member, MobilisationLevel, ReceivingPoint, Shelter, Team
 
 bp = APIBlueprint("resources", __name__, url_prefix="/api/v1", tag="Shelters, teams, levels")
 ShelterPage = envelope(s.ShelterOut, "ShelterPage")
 TeamPage = envelope(s.TeamOut, "TeamPage")
+PointPage = envelope(s.PointOut, "PointPage")
 
 
 class ShelterListQuery(ListQuery, s.ShelterQuery):
@@ -48,6 +49,25 @@ def list_shelters(args: dict[str, Any]) -> dict[str, Any]:
 
 code_routes(bp, shelters.SHELTER, "shelters", schema_in=s.ShelterIn,
             schema_patch=s.ShelterPatch, schema_out=s.ShelterOut)
+
+
+@bp.get("/receiving-points")
+@bp.input(ListQuery, location="query", arg_name="args")
+@bp.output(PointPage)
+@bp.doc(summary="List the receiving points (where communities take delivery) in your subtree",
+        responses=PROBLEM_RESPONSES)
+def list_points(args: dict[str, Any]) -> dict[str, Any]:
+    stmt = (select(ReceivingPoint).join(Area, Area.id == ReceivingPoint.area_id)
+            .options(selectinload(ReceivingPoint.area), selectinload(ReceivingPoint.depot),
+                     selectinload(ReceivingPoint.shelter))
+            .where(Area.path.startswith(subtree_prefix(args["area"]))))
+    return page_of(stmt, args, {"code": ReceivingPoint.code, "area": Area.code},
+                   [ReceivingPoint.code, ReceivingPoint.address, ReceivingPoint.contact_name,
+                    Area.code], "code")
+
+
+code_routes(bp, points.POINT, "receiving-points", schema_in=s.PointIn,
+            schema_patch=s.PointPatch, schema_out=s.PointOut)
 
 
 @bp.post("/shelters/<code>/occupancy")

@@ -107,3 +107,15 @@ class MobilisationScope(Labelled):
 _with_labels(MobilisationScope, {"incident_area": ("事发区域", "Incident area"),
                                  "street": ("所在街道", "Street of the incident"),
                                  "district": ("全区", "Whole district")})
+
+
+class PointKind(Labelled):
+    """Where a community (or a large grid) receives supplies."""
+
+    DEPOT = "depot"
+    SHELTER = "shelter"
+    ADDRESS = "address"
+
+
+_with_labels(PointKind, {"depot": ("储备点", "Depot"), "shelter": ("避难场所", "Shelter"),
+                         "address": ("地址", "Address")})

@@ -35,3 +35,14 @@ class LevelForm(FlaskForm):
                                  validators=[Length(max=20000)])
     checklist_en = TextAreaField(_l("Checklist (English, one action per line)"),
                                  validators=[Length(max=20000)])
+
+
+class PointForm(FlaskForm):
+    kind = SelectField(_l("Receives at"), validators=[DataRequired()])
+    depot = SelectField(_l("Depot"), validators=[Optional()])
+    shelter = SelectField(_l("Shelter"), validators=[Optional()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    contact_name = StringField(_l("Signs for deliveries"),
+                               validators=[DataRequired(), Length(max=100)])
+    contact_phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=40)])
+    notes = StringField(_l("Notes (access, hours)"), validators=[Optional(), Length(max=500)])

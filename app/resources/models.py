@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,12 +14,14 @@ from app.core.vocabulary import SourceStatus, db_enum
 from app.resources.enums import (
     Availability,
     MobilisationScope,
+    PointKind,
     ShelterDuration,
     ShelterGrade,
     ShelterStatus,
     Speciality,
     TeamKind,
 )
+from app.stock.models import Depot
 
 
 class Shelter(Named, Timestamps, Base):
@@ -54,6 +57,60 @@ class Shelter(Named, Timestamps, Base):
     @property
     def free_places(self) -> int:
         return max(self.capacity - self.occupancy, 0)
+
+
+class ReceivingPoint(Timestamps, Base):
+    """Where a community (or a large grid) receives supplies (物资接收点): one of its depots, a
+    shelter or an address, with the person who signs for them. Plans send to the point, and the
+    community shares what arrives over its grids (the distribution list)."""
+
+    __tablename__ = "receiving_points"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("(kind <> 'depot' OR depot_id IS NOT NULL) AND "
+                        "(kind <> 'shelter' OR shelter_id IS NOT NULL)", name="kind_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"),
+                                         unique=True)
+    kind: Mapped[PointKind] = mapped_column(db_enum(PointKind, "point_kind"))
+    depot_id: Mapped[int | None] = mapped_column(ForeignKey("depots.id", ondelete="RESTRICT"))
+    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelters.id",
+                                                              ondelete="RESTRICT"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    contact_name: Mapped[str] = mapped_column(String(100))
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    area: Mapped[Area] = relationship()
+    depot: Mapped[Depot | None] = relationship()
+    shelter: Mapped[Shelter | None] = relationship()
+
+    @property
+    def place(self) -> Any:
+        """The depot or shelter it is at, or None for an address."""
+        return self.depot if self.kind is PointKind.DEPOT else (
+            self.shelter if self.kind is PointKind.SHELTER else None)
+
+    @property
+    def location(self) -> tuple[float | None, float | None]:
+        """Where vehicles go: the point's own coordinates, else its depot's or shelter's, else
+        its area's centre."""
+        if self.lat is not None and self.lon is not None:
+            return self.lat, self.lon
+        place = self.place
+        if place is not None and place.lat is not None and place.lon is not None:
+            return place.lat, place.lon
+        return self.area.lat, self.area.lon
+
+    @property
+    def full_address(self) -> str:
+        place = self.place
+        return self.address or (place.address if place is not None else "")
 
 
 class OccupancyReport(Base):

@@ -10,17 +10,23 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.areas.models import Area
-from app.core import db
+from app.core import crud, db
 from app.core.clock import district_today
 from app.core.lookup import scoped_by_code
-from app.resources import arrivals
+from app.resources import arrivals, points
 from app.resources import levels as level_svc
 from app.resources import shelters as shelter_svc
 from app.resources import teams as team_svc
-from app.resources.enums import ShelterStatus, TeamKind
-from app.resources.forms import LevelForm, MemberForm, OccupancyForm
+from app.resources.enums import PointKind, ShelterStatus, TeamKind
+from app.resources.forms import LevelForm, MemberForm, OccupancyForm, PointForm
 from app.resources.levels import district_of
-from app.resources.models import MobilisationLevel, OccupancyReport, Shelter, Team
+from app.resources.models import (
+    MobilisationLevel,
+    OccupancyReport,
+    ReceivingPoint,
+    Shelter,
+    Team,
+)
 from app.web import locale
 from app.web.common import form_status, list_args, may, my_prefix, page, require, submit, url_args
 from app.web.forms import choices
@@ -76,6 +82,49 @@ def shelter(code: str) -> str | Response | tuple[str, int]:
     return render_template("shelters/detail.html", shelter=found, form=form, history=history,
                            writable=may("occupancy"), expected=coming,
                            expected_people=sum(e.people for e in coming)), form_status()
+
+
+@bp.route("/areas/<code>/receiving-point", methods=["GET", "POST"])
+def receiving_point(code: str) -> str | Response | tuple[str, int]:
+    """Where the community (or grid) takes delivery, and who signs: shown, and edited."""
+    from app.stock.models import Depot
+
+    session = db.session()
+    area = scoped_by_code(session, Area, code, "area")
+    own = session.scalar(select(ReceivingPoint).where(ReceivingPoint.area_id == area.id))
+    through = own or points.points_for(session, [area]).get(area.id)
+    home = area.unit().path
+    depots = session.scalars(select(Depot).join(Area, Area.id == Depot.area_id)
+                             .where(Area.path.startswith(home)).order_by(Depot.code)).all()
+    sites = session.scalars(select(Shelter).join(Area, Area.id == Shelter.area_id)
+                            .where(Area.path.startswith(home)).order_by(Shelter.code)).all()
+    form = PointForm(obj=own) if request.method == "GET" and own else PointForm()
+    if request.method == "GET" and own:
+        form.kind.data = own.kind.value
+        form.depot.data = own.depot.code if own.depot else ""
+        form.shelter.data = own.shelter.code if own.shelter else ""
+    form.kind.choices = choices(PointKind, locale())
+    form.depot.choices = [("", "—")] + [(d.code, f"{d.code} {d.name_zh}") for d in depots]
+    form.shelter.choices = [("", "—")] + [(s.code, f"{s.code} {s.name_zh}") for s in sites]
+    if request.method == "POST":
+        data = {"kind": form.kind.data, "depot": form.depot.data or None,
+                "shelter": form.shelter.data or None, "address": form.address.data or "",
+                "contact_name": form.contact_name.data or "",
+                "contact_phone": form.contact_phone.data or "", "notes": form.notes.data or ""}
+
+        def save() -> object:
+            if own is not None:
+                return crud.update(session, points.POINT, own.code, data)
+            return crud.create(session, points.POINT, {
+                **data, "code": points.point_code(area.code), "area": area.code})
+
+        done = submit(form, "points", save, _("Receiving point of %(area)s saved.",
+                                               area=area.code),
+                      url_for("resources_web.receiving_point", code=code))
+        if done:
+            return done
+    return render_template("points/edit.html", area=area, point=own, through=through,
+                           form=form, writable=may("points")), form_status()
 
 
 @bp.get("/teams")

@@ -8,6 +8,7 @@ from app.resources.enums import (
     Availability,
     Facility,
     MobilisationScope,
+    PointKind,
     ShelterDuration,
     ShelterGrade,
     ShelterStatus,
@@ -58,6 +59,39 @@ class ShelterOut(Schema):
     occupancy_updated_at = fields.DateTime(allow_none=True)
     contact_name = fields.String()
     contact_phone = fields.String()
+
+
+class PointIn(Schema):
+    code = code_field()
+    area = code_field()
+    kind = fields.String(required=True, validate=one_of(PointKind))
+    depot = fields.String(load_default=None, allow_none=True,
+                          metadata={"description": "with kind depot: one of the community's"})
+    shelter = fields.String(load_default=None, allow_none=True,
+                            metadata={"description": "with kind shelter"})
+    address = fields.String(load_default="", validate=validators.Length(max=300))
+    lat = Lat()
+    lon = Lon()
+    contact_name = fields.String(required=True, validate=validators.Length(min=1, max=100))
+    contact_phone = fields.String(required=True, validate=validators.Length(min=1, max=40))
+    notes = fields.String(load_default="", validate=validators.Length(max=2000))
+
+
+PointPatch = PointIn(partial=True)
+
+
+class PointOut(Schema):
+    code = fields.String()
+    area = fields.String(attribute="area.code")
+    kind = fields.String()
+    depot = fields.String(attribute="depot.code", allow_none=True)
+    shelter = fields.String(attribute="shelter.code", allow_none=True)
+    address = fields.String(attribute="full_address")
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    contact_name = fields.String()
+    contact_phone = fields.String()
+    notes = fields.String()
 
 
 class ShelterQuery(Schema):

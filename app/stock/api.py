@@ -16,14 +16,15 @@ from app.core.clock import district_today
 from app.core.errors import NotFound
 from app.core.listing import page_of
 from app.core.lookup import scoped_by_code
-from app.stock import catalogue, reserves, summary
+from app.stock import catalogue, reserves, summary, vehicles
 from app.stock import schemas as s
 from app.stock import services as stock
-from app.stock.models import Depot, Item, LedgerEntry, StockLot
+from app.stock.models import Depot, Item, LedgerEntry, StockLot, Vehicle
 
 bp = APIBlueprint("stock", __name__, url_prefix="/api/v1", tag="Depots and stock")
 DepotPage = envelope(s.DepotOut, "DepotPage")
 LotPage = envelope(s.LotOut, "LotPage")
+VehiclePage = envelope(s.VehicleOut, "VehiclePage")
 LedgerPage = envelope(s.LedgerOut, "LedgerPage")
 CONFLICT = {**PROBLEM_RESPONSES, 409: "Not enough stock, expired stock or a race (problem)"}
 
@@ -42,6 +43,24 @@ def list_depots(args: dict[str, Any]) -> dict[str, Any]:
 
 code_routes(bp, catalogue.DEPOT, "depots", schema_in=s.DepotIn, schema_patch=s.DepotPatch,
             schema_out=s.DepotOut)
+
+
+@bp.get("/vehicles")
+@bp.input(ListQuery, location="query", arg_name="args")
+@bp.output(VehiclePage)
+@bp.doc(summary="List the vehicles of the depots in your subtree", responses=PROBLEM_RESPONSES)
+def list_vehicles(args: dict[str, Any]) -> dict[str, Any]:
+    stmt = (select(Vehicle).join(Depot, Depot.id == Vehicle.depot_id)
+            .join(Area, Area.id == Depot.area_id)
+            .options(selectinload(Vehicle.depot).selectinload(Depot.area))
+            .where(Area.path.startswith(subtree_prefix(args["area"]))))
+    return page_of(stmt, args, {"code": Vehicle.code, "depot": Depot.code,
+                                "payload_kg": Vehicle.payload_kg},
+                   [Vehicle.code, Vehicle.driver_name, Depot.code], "code")
+
+
+code_routes(bp, vehicles.VEHICLE, "vehicles", schema_in=s.VehicleIn,
+            schema_patch=s.VehiclePatch, schema_out=s.VehicleOut)
 
 
 @bp.put("/depots/<code>/minimums/<item>")

@@ -71,3 +71,15 @@ _with_labels(LedgerKind, {
     "adjustment": ("盘点调整", "Adjustment"), "write_off": ("过期报废", "Expiry write-off"),
     "reservation": ("预留", "Reservation"), "release": ("释放预留", "Release"),
 })
+
+
+class VehicleKind(Labelled):
+    VAN = "van"
+    PICKUP = "pickup"
+    LIGHT_TRUCK = "light_truck"
+    TRUCK = "truck"
+
+
+_with_labels(VehicleKind, {"van": ("厢式车", "Van"), "pickup": ("皮卡", "Pickup"),
+                           "light_truck": ("轻型货车", "Light truck"),
+                           "truck": ("货车", "Truck")})

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -43,3 +44,13 @@ class AdjustForm(FlaskForm):
 
 class WriteOffForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class VehicleForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    plate = StringField(_l("Plate"), validators=[DataRequired(), Length(max=20)])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    payload_kg = DecimalField(_l("Payload (kg)"), places=1, validators=[InputRequired()])
+    volume_m3 = DecimalField(_l("Load space (m³)"), places=2, validators=[InputRequired()])
+    driver_name = StringField(_l("Driver"), validators=[Optional(), Length(max=100)])
+    driver_phone = StringField(_l("Driver's phone"), validators=[Optional(), Length(max=40)])

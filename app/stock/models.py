@@ -10,7 +10,14 @@ from app.areas.models import Area
 from app.core.db import Base, utcnow
 from app.core.models import Named, Timestamps
 from app.core.vocabulary import PopulationGroup, SourceStatus, db_enum
-from app.stock.enums import ItemCategory, LedgerKind, NormBasis, NormPeriod, ReserveMode
+from app.stock.enums import (
+    ItemCategory,
+    LedgerKind,
+    NormBasis,
+    NormPeriod,
+    ReserveMode,
+    VehicleKind,
+)
 
 
 class Depot(Named, Timestamps, Base):
@@ -30,6 +37,37 @@ class Depot(Named, Timestamps, Base):
     area: Mapped[Area] = relationship()
     minimums: Mapped[list[DepotMinimum]] = relationship(back_populates="depot",
                                                          cascade="all, delete-orphan")
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="depot",
+                                                   cascade="all, delete-orphan",
+                                                   order_by="Vehicle.code")
+
+
+class Vehicle(Timestamps, Base):
+    """A vehicle a depot can load, with what it may carry and who drives it."""
+
+    __tablename__ = "vehicles"
+    __audited__ = True
+    __table_args__ = (CheckConstraint("payload_kg > 0 AND volume_m3 > 0",
+                                      name="capacity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    plate: Mapped[str] = mapped_column(String(20))  # 车牌, e.g. 粤B·D1234
+    depot_id: Mapped[int] = mapped_column(ForeignKey("depots.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[VehicleKind] = mapped_column(db_enum(VehicleKind, "vehicle_kind"))
+    payload_kg: Mapped[float]
+    volume_m3: Mapped[float]
+    driver_name: Mapped[str] = mapped_column(String(100), default="")
+    driver_phone: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    depot: Mapped[Depot] = relationship(back_populates="vehicles")
+
+    @property
+    def area(self) -> Area:
+        """The depot's area: what decides who may see and change the vehicle."""
+        return self.depot.area
 
 
 class DepotMinimum(Base):
@@ -129,6 +167,7 @@ class Item(Named, Timestamps, Base):
     reserve_mode: Mapped[ReserveMode] = mapped_column(db_enum(ReserveMode, "reserve_mode"),
                                                       default=ReserveMode.PHYSICAL)
     weight_kg: Mapped[float] = mapped_column(default=1.0)
+    volume_m3: Mapped[float] = mapped_column(default=0.001)  # per unit, packed
     min_per_depot: Mapped[int] = mapped_column(default=0)
 
     norms: Mapped[list[PlanningNorm]] = relationship(back_populates="item")

@@ -11,17 +11,26 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.areas.models import Area
-from app.core import db
+from app.core import crud, db
 from app.core.clock import district_today
 from app.core.errors import NotFound
 from app.core.lookup import ensure_in_scope, scoped_by_code
 from app.stock import services as stock
 from app.stock import summary
-from app.stock.forms import AdjustForm, IssueForm, ReceiptForm, TransferForm, WriteOffForm
+from app.stock import vehicles as vehicle_svc
+from app.stock.enums import VehicleKind
+from app.stock.forms import (
+    AdjustForm,
+    IssueForm,
+    ReceiptForm,
+    TransferForm,
+    VehicleForm,
+    WriteOffForm,
+)
 from app.stock.models import Depot, Item, LedgerEntry, StockLot
 from app.web import locale
 from app.web.common import form_status, list_args, may, my_prefix, page, submit, url_args
-from app.web.forms import data_of
+from app.web.forms import choices, data_of
 
 bp = Blueprint("inventory", __name__, template_folder="templates")
 
@@ -72,6 +81,28 @@ def depot(code: str) -> str | Response | tuple[str, int]:
     return render_template("stock/depot.html", depot=found, lots=lots, forms=forms,
                            today=district_today(), soon=district_today() + timedelta(days=30),
                            writable=may("stock"), active=action), form_status()
+
+
+@bp.route("/depots/<code>/vehicles", methods=["GET", "POST"])
+def vehicles(code: str) -> str | Response | tuple[str, int]:
+    """The depot's vehicles (what its loads go on), and a form to register one."""
+    session = db.session()
+    found = scoped_by_code(session, Depot, code, "depot")
+    form = VehicleForm()
+    form.kind.choices = choices(VehicleKind, locale())
+    if request.method == "POST":
+        done = submit(form, "depots", lambda: crud.create(session, vehicle_svc.VEHICLE, {
+            "code": form.code.data, "plate": form.plate.data, "depot": found.code,
+            "kind": form.kind.data, "payload_kg": float(form.payload_kg.data or 0),
+            "volume_m3": float(form.volume_m3.data or 0),
+            "driver_name": form.driver_name.data or "",
+            "driver_phone": form.driver_phone.data or ""}),
+            _("Vehicle %(code)s registered.", code=form.code.data),
+            url_for("inventory.vehicles", code=code))
+        if done:
+            return done
+    return render_template("stock/vehicles.html", depot=found, vehicles=found.vehicles,
+                           form=form, writable=may("depots")), form_status()
 
 
 def _run(action: str, depot: str, form: Any) -> None:

@@ -5,7 +5,14 @@ from apiflask import Schema, fields, validators
 
 from app.api.schemas import INT_MAX, Int, Lat, Lon, code_field, count, name, one_of, quantity, text
 from app.core.vocabulary import PopulationGroup, SourceStatus
-from app.stock.enums import ItemCategory, LedgerKind, NormBasis, NormPeriod, ReserveMode
+from app.stock.enums import (
+    ItemCategory,
+    LedgerKind,
+    NormBasis,
+    NormPeriod,
+    ReserveMode,
+    VehicleKind,
+)
 
 
 class DepotIn(Schema):
@@ -34,6 +41,33 @@ class DepotOut(Schema):
     address = fields.String()
     contact_name = fields.String()
     contact_phone = fields.String()
+    active = fields.Boolean()
+
+
+class VehicleIn(Schema):
+    code = code_field()
+    plate = fields.String(required=True, validate=validators.Length(min=2, max=20))
+    depot = code_field()
+    kind = fields.String(required=True, validate=one_of(VehicleKind))
+    payload_kg = fields.Float(required=True, validate=validators.Range(min=0, max=1e6))
+    volume_m3 = fields.Float(required=True, validate=validators.Range(min=0, max=1e4))
+    driver_name = fields.String(load_default="", validate=validators.Length(max=100))
+    driver_phone = fields.String(load_default="", validate=validators.Length(max=40))
+    active = fields.Boolean(load_default=True)
+
+
+VehiclePatch = VehicleIn(partial=True)
+
+
+class VehicleOut(Schema):
+    code = fields.String()
+    plate = fields.String()
+    depot = fields.String(attribute="depot.code")
+    kind = fields.String()
+    payload_kg = fields.Float()
+    volume_m3 = fields.Float()
+    driver_name = fields.String()
+    driver_phone = fields.String()
     active = fields.Boolean()
 
 

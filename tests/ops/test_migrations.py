@@ -10,12 +10,12 @@ from sqlalchemy import create_engine, inspect
 
 from app.cli.db import alembic_config
 from app.models import Base
-from tests.helpers import ON_POSTGRES, PG_URL, pg_recreate
+from tests.helpers import ON_POSTGRES, PG_URL, pg_recreate, sibling_database
 
 
 def _fresh_url(tmp_path: Path) -> str:
     if ON_POSTGRES:
-        url = f"{PG_URL}_migrations"  # beside this worker's test database
+        url = sibling_database(PG_URL, "_migrations")  # beside this worker's test database
         pg_recreate(url)
         return url
     return f"sqlite:///{tmp_path / 'migrate.sqlite'}"

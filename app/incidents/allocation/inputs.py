@@ -30,7 +30,8 @@ from app.incidents.models import (
 from app.incidents.services import assumptions
 from app.resources.enums import ShelterStatus
 from app.resources.models import Member, MobilisationLevel, MobilisationRule, Shelter
-from app.stock.models import Depot, Item, LedgerEntry, StockLot
+from app.resources.points import points_for
+from app.stock.models import Depot, Item, LedgerEntry, StockLot, Vehicle
 from app.stock.summary import norm_rows, resolve_norms
 from optimizer.geo import great_circle_matrix
 from optimizer.needs import Norm, People, needs
@@ -85,6 +86,27 @@ class Distances:
         return np.where(np.isfinite(best_km), self.by_code[best], -1), best_km
 
 
+@dataclass(frozen=True)
+class VehicleRow:
+    id: int
+    code: str
+    payload_kg: float
+    volume_m3: float
+
+
+@dataclass
+class Node:
+    """Where a plan sends supplies: a receiving point, serving one or more affected areas (the
+    grids of a community), or an affected area with no point, which receives on its own."""
+
+    code: str  # the area code of the point's area (or of the affected area itself)
+    area_id: int  # shipments and dispatch orders go to this area
+    lat: float | None
+    lon: float | None
+    members: list[int]  # the affected areas it receives for, in incident order
+    point: dict[str, Any] | None = None  # code, id, kind, address, contact of the point
+
+
 @dataclass
 class Inputs:
     incident: Incident
@@ -108,6 +130,15 @@ class Inputs:
     reserve_kept: dict[tuple[int, str], int] = field(default_factory=dict)
     reserve_policy: reserves.Policy | None = None
     pinned: bool = False  # the plan has pinned routes
+    nodes: list[Node] = field(default_factory=list)
+    node_of: dict[int, str] = field(default_factory=dict)  # affected area id -> node code
+    vehicles: dict[int, list[VehicleRow]] = field(default_factory=dict)  # depot id -> fleet
+
+    def node_committed(self, node: Node, item: str) -> int:
+        """Units already under way to a node: to its point's area or, from plans made before
+        it had a point, to its areas directly."""
+        keys = {node.area_id, *node.members}
+        return sum(self.committed.get((a, item), 0) for a in keys)
 
 
 def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> Inputs:
@@ -136,13 +167,56 @@ def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> I
     depots, lots = _stock(session, incident.district.path, delivery)
     rule = reserves.policy(session, incident)
     kept = _keep_reserves(session, rule, depots)
-    routes, distances = _routes(depots, areas, incident.max_distance_km, pins)
+    nodes, node_of = _nodes(session, areas)
+    routes, distances = _routes(depots, nodes, incident.max_distance_km,
+                                _pins_to_nodes(pins, areas, node_of))
     placed, busy, assigned = _people_and_teams_committed(session, incident)
     return Inputs(incident, delivery, areas, items, need, _committed(session, incident),
                   depots, lots, routes, distances, _shelters(session, incident), placed, busy,
                   assigned, _level_rules(session, incident), _members(session, incident),
                   fingerprint(session, incident), kept, rule,
-                  bool(pins.get("pinned")))
+                  bool(pins.get("pinned")), nodes, node_of, _vehicles(session, depots))
+
+
+def _vehicles(session: Session, depots: list[DepotRow]) -> dict[int, list[VehicleRow]]:
+    fleet: dict[int, list[VehicleRow]] = defaultdict(list)
+    for v in session.scalars(select(Vehicle).where(Vehicle.active.is_(True),
+                                                   Vehicle.depot_id.in_([d.id for d in depots]))
+                             .order_by(Vehicle.code)):
+        fleet[v.depot_id].append(VehicleRow(v.id, v.code, v.payload_kg, v.volume_m3))
+    return dict(fleet)
+
+
+def _nodes(session: Session, areas: list[IncidentArea]) -> tuple[list[Node], dict[int, str]]:
+    """Group the affected areas by the receiving point each receives through."""
+    points = points_for(session, [ia.area for ia in areas])
+    nodes: dict[str, Node] = {}
+    node_of: dict[int, str] = {}
+    for ia in areas:
+        point = points.get(ia.area_id)
+        if point is None:
+            key = ia.area.code
+            node = nodes.setdefault(key, Node(key, ia.area_id, ia.area.lat, ia.area.lon, []))
+        else:
+            key = point.area.code
+            if key not in nodes:
+                lat, lon = point.location
+                nodes[key] = Node(key, point.area_id, lat, lon, [], {
+                    "id": point.id, "code": point.code, "kind": point.kind.value,
+                    "address": point.full_address, "contact_name": point.contact_name,
+                    "contact_phone": point.contact_phone})
+            node = nodes[key]
+        node.members.append(ia.area_id)
+        node_of[ia.area_id] = key
+    return list(nodes.values()), node_of
+
+
+def _pins_to_nodes(pins: dict[str, Any], areas: list[IncidentArea],
+                   node_of: dict[int, str]) -> dict[str, Any]:
+    """Pinned and forbidden routes name affected areas; plans route to their points."""
+    node_by_code = {ia.area.code: node_of[ia.area_id] for ia in areas}
+    return {kind: [{"depot": r["depot"], "area": node_by_code.get(r["area"], r["area"])}
+                   for r in pins.get(kind, [])] for kind in ("pinned", "forbidden")}
 
 
 def _keep_reserves(session: Session, rule: reserves.Policy,
@@ -205,11 +279,11 @@ def _stock(session: Session, prefix: str,
     return list(depots.values()), dict(lots)
 
 
-def _routes(depots: list[DepotRow], areas: list[IncidentArea], reach: float,
+def _routes(depots: list[DepotRow], nodes: list[Node], reach: float,
             pins: dict[str, Any]) -> tuple[dict[tuple[str, str], float], Distances]:
-    """Depot-area pairs within reach, less the forbidden ones; pinned ones always, used first."""
+    """Depot-node pairs within reach, less the forbidden ones; pinned ones always, used first."""
     placed_depots = [d for d in depots if d.lat is not None and d.lon is not None]
-    placed_areas = [ia.area for ia in areas if ia.area.lat is not None and ia.area.lon is not None]
+    placed_areas = [n for n in nodes if n.lat is not None and n.lon is not None]
     if not placed_depots or not placed_areas:
         return {}, Distances([], [], np.zeros((0, 0)), np.zeros((0, 0), dtype=bool))
     km = np.round(great_circle_matrix(

@@ -112,7 +112,9 @@ def teams(inputs: Inputs, out: Solved) -> None:
     out.explanations["unfilled"] = [
         {"area": u.area, "kind": u.kind, "speciality": u.speciality, "missing": u.missing,
          **_why_unfilled(u, pool, busy, plan, inputs)} for u in plan.unfilled]
+    out.explanations["standby"] = _why_standby(inputs, plan, requirements, speed)
     out.summary["teams"] = {"called": len(called), "field_teams": len(pool),
+                            "standby": len(out.explanations["standby"]),
                             "assigned": len(plan.assignments),
                             "unfilled": sum(u.missing for u in plan.unfilled),
                             "minutes": plan.total_minutes, "solve_seconds": plan.solve_seconds}
@@ -146,6 +148,46 @@ def _why_unfilled(need: team_opt.Unfilled, pool: list[team_opt.Team], busy: list
     sent = {a.team for a in plan.assignments}
     return {"code": "all_assigned", "in_reach": len(near),
             "assigned_elsewhere": sum(1 for t in near if t.code in sent), "held": held}
+
+
+def _why_standby(inputs: Inputs, plan: team_opt.TeamPlan,
+                 requirements: list[team_opt.TeamRequirement], speed: float
+                 ) -> list[dict[str, Any]]:
+    """Every called team this plan does not send, and why it stands by: it runs the command
+    post, another incident holds it, an earlier plan of this one already sent it, nothing the
+    level needs is of its kind, every such need is beyond its reach, or the needs in reach are
+    filled by nearer teams (it is the relief)."""
+    sent = {a.team for a in plan.assignments}
+    earlier = {t for t, _ in inputs.assigned}
+    reach = inputs.incident.max_distance_km
+    out = []
+    for m in inputs.incident.mobilisations:
+        team = m.team
+        if m.status is not MobilisationStatus.CALLED or team.code in sent:
+            continue
+        row: dict[str, Any] = {"team": team.code, "kind": team.kind.value,
+                               "speciality": team.speciality.value}
+        if team.kind not in FIELD_KINDS:
+            row["code"] = "command_post"
+        elif m.team_id in inputs.busy_teams:
+            row["code"] = "assigned_earlier" if m.team_id in earlier else "held"
+        else:
+            fit = [r for r in requirements
+                   if _matches(r.kind, r.speciality, team.kind.value, team.speciality.value)]
+            placed = [r for r in fit if r.lat is not None and r.lon is not None]
+            if not fit:
+                row["code"] = "no_need"
+            elif team.base_lat is None or team.base_lon is None or not placed:
+                row["code"] = "no_location"
+            else:
+                km = great_circle_matrix([team.base_lat], [team.base_lon],
+                                         [r.lat for r in placed], [r.lon for r in placed])[0]
+                nearest = float(km.min())
+                row.update(nearest_km=round(nearest, 1), reach_km=reach,
+                           minutes=round(nearest / speed * 60, 0) if speed else None)
+                row["code"] = "beyond_reach" if nearest > reach else "relief"
+        out.append(row)
+    return out
 
 
 def _field_rules(inputs: Inputs) -> list[tuple[str, str | None]]:

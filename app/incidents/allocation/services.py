@@ -31,6 +31,8 @@ from app.incidents.models import (
     Incident,
     PlanAssignment,
     PlanLine,
+    PlanLoad,
+    PlanLoadLine,
     PlanPlacement,
     PlanShipment,
 )
@@ -64,9 +66,21 @@ def make_plan(session: Session, code: str, *, pins: dict[str, Any] | None = None
             for row in rows:  # the solved rows are this plan's: no copy of a city's 240,000
                 row["plan_id"] = plan.id
             bulk_insert(session, model, rows)
+        _store_loads(session, plan, solved.loads)
         plan.summary = {**plan.summary,
                         "seconds_total": round(time.perf_counter() - started, 3)}
         return number
+
+
+def _store_loads(session: Session, plan: AllocationPlan, loads: list[dict[str, Any]]) -> None:
+    """The plan's vehicle loads and their lines (a few hundred rows at most)."""
+    for row in loads:
+        load = PlanLoad(plan_id=plan.id, depot_id=row["depot_id"], number=row["number"],
+                        vehicle_id=row["vehicle_id"], weight_kg=row["weight_kg"],
+                        volume_m3=row["volume_m3"])
+        load.lines = [PlanLoadLine(**line) for line in row["lines"]]
+        session.add(load)
+    session.flush()
 
 
 def _check_pins(session: Session, incident: Incident,
@@ -157,10 +171,17 @@ def _open_dispatches(session: Session, plan: AllocationPlan) -> list[str]:
     for shipment in plan.shipments:
         groups[(shipment.depot_id, shipment.area_id)].append(shipment)
     codes, picks = [], []
+    # the point each receiving area takes delivery at, as the plan was made
+    points = {n["area_id"]: n["point"] for n in plan.summary.get("points", []) if n["point"]}
     for i, ((depot_id, area_id), shipments) in enumerate(sorted(groups.items()), start=1):
+        point = points.get(area_id) or {}
         dispatch = Dispatch(code=f"{incident.code}-P{plan.number}-{i:03d}",
                             incident_id=incident.id, plan_id=plan.id, depot_id=depot_id,
-                            area_id=area_id, km=shipments[0].km)
+                            area_id=area_id, km=shipments[0].km,
+                            point_id=_live_point(session, point.get("id")),
+                            deliver_to=point.get("address", ""),
+                            contact_name=point.get("contact_name", ""),
+                            contact_phone=point.get("contact_phone", ""))
         session.add(dispatch)
         session.flush()
         session.execute(update(PlanShipment)
@@ -173,6 +194,13 @@ def _open_dispatches(session: Session, plan: AllocationPlan) -> list[str]:
         stock.reserve_lots(session, picks, needed_by=plan.delivery_date.date(),
                            reason=f"{incident.code} plan {plan.number}")
     return codes
+
+
+def _live_point(session: Session, point_id: int | None) -> int | None:
+    """The point's id if it still exists (it may have been removed since the plan)."""
+    from app.resources.models import ReceivingPoint
+
+    return point_id if point_id and session.get(ReceivingPoint, point_id) else None
 
 
 def inputs_for(session: Session, code: str) -> Inputs:

@@ -15,7 +15,7 @@ import numpy as np
 from app.incidents.allocation.inputs import Inputs, time_limit
 from app.incidents.allocation.people import shelters, teams
 from app.incidents.services import assumptions
-from optimizer import supplies
+from optimizer import distribution, loads, supplies
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Solved:
     shipments: list[dict[str, Any]] = field(default_factory=list)
     placements: list[dict[str, Any]] = field(default_factory=list)
     assignments: list[dict[str, Any]] = field(default_factory=list)
+    loads: list[dict[str, Any]] = field(default_factory=list)  # with their "lines"
 
 
 def solve_all(inputs: Inputs) -> Solved:
@@ -35,6 +36,7 @@ def solve_all(inputs: Inputs) -> Solved:
     out = Solved()
     started = time.perf_counter()
     _supplies(inputs, out)
+    _loads(inputs, out)
     shelters(inputs, out)
     teams(inputs, out)
     out.seconds = time.perf_counter() - started
@@ -42,25 +44,57 @@ def solve_all(inputs: Inputs) -> Solved:
 
 
 def supply_problem(inputs: Inputs) -> supplies.SupplyProblem:
-    """Outstanding demand per area and item, usable stock per depot, the allowed routes."""
+    """Outstanding demand per receiving node and item (its areas' needs less what is already
+    under way), usable stock per depot, the allowed routes."""
     items = sorted({item for _, item in inputs.need})
     areas = []
-    for ia in inputs.areas:
+    for node in inputs.nodes:
         demand, priority = {}, {}
         for item in items:
-            required, prio = inputs.need.get((ia.area_id, item), (0, 0))
-            done = inputs.committed.get((ia.area_id, item), 0)
+            required = prio = 0
+            for area_id in node.members:
+                r, p = inputs.need.get((area_id, item), (0, 0))
+                required, prio = required + r, prio + p
+            done = inputs.node_committed(node, item)
             if required - done > 0:
                 demand[item] = required - done
                 priority[item] = max(prio - done, 0)
-        areas.append(supplies.AreaNeed(ia.area.code, ia.area.lat, ia.area.lon, demand,
-                                       priority))
+        areas.append(supplies.AreaNeed(node.code, node.lat, node.lon, demand, priority))
     depots = [supplies.DepotStock(d.code, d.lat, d.lon, d.stock) for d in inputs.depots]
     routes = [supplies.Route(d, a, km) for (d, a), km in inputs.routes.items()]
     specs = [supplies.ItemSpec(code, float(inputs.items[code].weight_kg)) for code in items]
     limit = assumptions()["solver"].get("max_depots_per_area")
     return supplies.SupplyProblem(specs, depots, areas, routes, max_distance_km=float("inf"),
                                   max_depots_per_area=int(limit) if limit else None)
+
+
+def node_lines(inputs: Inputs, delivered: dict[tuple[str, str], int]
+               ) -> dict[tuple[int, str], tuple[int, int, int]]:
+    """Per affected area and item: (committed, planned, priority planned), sharing what each
+    node has under way and what the plan sends it over its areas (distribution.share)."""
+    out: dict[tuple[int, str], tuple[int, int, int]] = {}
+    items = sorted({item for _, item in inputs.need})
+    for node in inputs.nodes:
+        for item in items:
+            needs = [inputs.need.get((a, item), (0, 0)) for a in node.members]
+            if not any(r for r, _ in needs):
+                continue
+            required, prio = [r for r, _ in needs], [p for _, p in needs]
+            done = inputs.node_committed(node, item)
+            before = distribution.share(done, required, prio)
+            after = distribution.share(done + delivered.get((node.code, item), 0), required,
+                                       prio)
+            for area_id, b, a, p in zip(node.members, before, after, prio, strict=True):
+                out[(area_id, item)] = (b.units, max(a.units - b.units, 0),
+                                        max(min(a.units, p) - min(b.units, p), 0))
+    return out
+
+
+def points_summary(inputs: Inputs) -> list[dict[str, Any]]:
+    """The receiving nodes of the plan: the point (if any) and the areas it serves."""
+    codes = {ia.area_id: ia.area.code for ia in inputs.areas}
+    return [{"area": n.code, "area_id": n.area_id, "point": n.point, "lat": n.lat,
+             "lon": n.lon, "members": [codes[a] for a in n.members]} for n in inputs.nodes]
 
 
 def _supplies(inputs: Inputs, out: Solved) -> None:
@@ -73,23 +107,21 @@ def _supplies(inputs: Inputs, out: Solved) -> None:
         consolidate=bool(solver.get("supply_trips", True)) and not inputs.pinned,
         consolidate_time_s=float(solver["supply_trips_time_s"])))
     out.statuses["supplies"] = plan.status
-    area_ids = {ia.area.code: ia.area_id for ia in inputs.areas}
+    area_ids = {node.code: node.area_id for node in inputs.nodes}
     depot_ids = {d.code: d.id for d in inputs.depots}
     out.shipments = _lots_for(inputs, plan.shipments, area_ids, depot_ids)
-    delivered = {(r.area, r.item): r for r in plan.areas}
+    shared = node_lines(inputs, {(r.area, r.item): r.delivered for r in plan.areas})
     in_reach = _in_reach(inputs)
     explainer = _Explainer(inputs)
-    code_of = {ia.area_id: ia.area.code for ia in inputs.areas}
     for (area_id, item), (required, priority) in sorted(inputs.need.items()):
-        got = delivered.get((code_of[area_id], item))
-        committed = inputs.committed.get((area_id, item), 0)
-        planned = got.delivered if got else 0
+        node = inputs.node_of[area_id]
+        committed, planned, priority_planned = shared.get((area_id, item), (0, 0, 0))
         line = {"area_id": area_id, "item_id": inputs.items[item].id, "required": required,
                 "priority": priority, "committed": committed,
-                "in_reach": in_reach.get((code_of[area_id], item), 0), "planned": planned,
-                "priority_planned": got.priority_delivered if got else 0, "reason": {}}
+                "in_reach": in_reach.get((node, item), 0), "planned": planned,
+                "priority_planned": priority_planned, "reason": {}}
         if committed + planned < required:
-            line["reason"] = explainer.reason(code_of[area_id], item, required - committed,
+            line["reason"] = explainer.reason(node, item, required - committed,
                                               line["in_reach"])
         out.lines.append(line)
     out.summary["supplies"] = {
@@ -105,6 +137,61 @@ def _supplies(inputs: Inputs, out: Solved) -> None:
         "short_lines": sum(1 for line in out.lines if line["reason"]),
         "unreachable": len(plan.unreachable), "solve_seconds": plan.solve_seconds}
     out.summary["reserves"] = reserve_summary(inputs)
+    out.summary["points"] = points_summary(inputs)
+
+
+def _loads(inputs: Inputs, out: Solved) -> None:
+    """Each depot's orders (its shipments, per receiving area) packed onto its vehicles; runs
+    beyond its fleet are loads with no vehicle, listed as a vehicle shortfall."""
+    started = time.perf_counter()
+    settings = assumptions()
+    standard = loads.Vehicle("", float(settings["vehicles"]["standard_payload_kg"]),
+                             float(settings["vehicles"]["standard_volume_m3"]))
+    items = {i.id: i for i in inputs.items.values()}
+    sizes = {str(i.id): loads.Size(float(i.weight_kg), float(i.volume_m3))
+             for i in items.values()}
+    orders: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for s in out.shipments:
+        cell = orders[s["depot_id"]][s["area_id"]]
+        cell[str(s["item_id"])] = cell.get(str(s["item_id"]), 0) + s["quantity"]
+    budget = float(settings["solver"].get("loads_time_s", 0.5))
+    code_of = {d.id: d.code for d in inputs.depots}
+    statuses: dict[str, int] = defaultdict(int)
+    short = []
+    depots = sorted(orders, key=lambda d: code_of[d])
+    heavy = {d: sum(sizes[i].kg * q for o in orders[d].values() for i, q in o.items())
+             for d in depots}
+    for n, depot_id in enumerate(depots):
+        fleet = inputs.vehicles.get(depot_id, [])
+        by_code = {v.code: v.id for v in fleet}
+        problem = loads.LoadProblem(
+            [loads.Vehicle(v.code, v.payload_kg, v.volume_m3) for v in fleet],
+            [loads.Order(str(area), dict(cell)) for area, cell in sorted(orders[depot_id].items())],
+            sizes, standard)
+        left = budget - (time.perf_counter() - started)
+        share = left * heavy[depot_id] / max(sum(heavy[d] for d in depots[n:]), 1e-9)
+        plan = loads.pack(problem, max(share, 0.0))
+        statuses[plan.status] += 1
+        for number, load in enumerate(plan.loads, start=1):
+            out.loads.append({
+                "depot_id": depot_id, "number": number,
+                "vehicle_id": by_code.get(load.vehicle) if load.vehicle else None,
+                "weight_kg": load.kg, "volume_m3": load.m3,
+                "lines": [{"area_id": int(ln.order), "item_id": int(ln.item),
+                           "quantity": ln.quantity} for ln in load.lines]})
+        if plan.runs_short:
+            short.append({"depot": code_of[depot_id], "vehicles": len(fleet),
+                          "capacity_kg": round(sum(v.payload_kg for v in fleet), 1),
+                          "needed_kg": round(heavy[depot_id], 1), "runs_short": plan.runs_short,
+                          "kg_short": plan.kg_short,
+                          "run_kg": fleet and max(v.payload_kg for v in fleet)
+                          or standard.payload_kg,
+                          "code": "no_vehicles" if not fleet else "fleet_short"})
+    out.explanations["vehicles"] = short
+    out.summary["loads"] = {
+        "loads": len(out.loads), "with_vehicle": sum(1 for x in out.loads if x["vehicle_id"]),
+        "runs_short": sum(r["runs_short"] for r in short), "depots_short": len(short),
+        "statuses": dict(statuses), "seconds": round(time.perf_counter() - started, 3)}
 
 
 def reserve_summary(inputs: Inputs) -> dict[str, Any]:
