@@ -103,17 +103,23 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under `pytes
 
 def worker_database(url: str) -> str:
     """One PostgreSQL database per pytest-xdist worker (readygrid_test_gw0, ...): the suite
-    truncates and rebuilds its database around every test. Test sessions commit without
-    waiting for the disk (synchronous_commit off: a crash may lose the last commits of a
-    throw-away database, never corrupt it), which halves the time of a commit-heavy suite."""
-    if not url:
+    truncates and rebuilds its database around every test."""
+    if not url or not WORKER:
         return url
     parsed = make_url(url)
-    if WORKER:
-        parsed = parsed.set(database=f"{parsed.database}_{WORKER}")
-    if parsed.get_backend_name() == "postgresql":
-        parsed = parsed.update_query_dict({"options": "-c synchronous_commit=off"})
-    return parsed.render_as_string(hide_password=False)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
+        hide_password=False)
+
+
+def fast_commits(url: str) -> None:
+    """Test databases commit without waiting for the disk (synchronous_commit off: a crash
+    may lose the last commits of a throw-away database, never corrupt it). A database
+    setting, so every connection has it, pg_dump's included, and the URL stays plain."""
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    admin.dispose()
 
 
 def sibling_database(url: str, suffix: str) -> str:
@@ -129,7 +135,10 @@ PG_URL = worker_database(os.environ.get("READYGRID_TEST_DATABASE_URL", ""))
 ON_POSTGRES = PG_URL.startswith("postgresql")
 
 
-pg_recreate = recreate_postgres_database
+def pg_recreate(url: str) -> None:
+    """Drop and create a test database, with fast commits."""
+    recreate_postgres_database(url)
+    fast_commits(url)
 
 
 def copy_demo(template_url: str, url: str) -> None:
@@ -150,6 +159,7 @@ def _clone_postgres(template_url: str, url: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
+        conn.execute(text(f'ALTER DATABASE "{target}" SET synchronous_commit = off'))
     admin.dispose()
 
 
