@@ -257,6 +257,11 @@ def _rows(session: Session, res: Resource, rows: list[tuple[int, dict[str, Any]]
             session.add(obj)
             result.created += 1
         else:
+            # the record as it is decides, before the row may move it into the caller's area
+            if res.scoped and not who.covers(owning_path(obj) or ""):
+                errors.add(row_no, "code", _("This record is outside your responsibility."),
+                           obj.code)
+                continue
             result.updated += 1
         for key, value in data.items():
             if key in _REFS:
@@ -280,16 +285,6 @@ def _rows(session: Session, res: Resource, rows: list[tuple[int, dict[str, Any]]
                 res.check(session, obj)
             except DomainError as exc:
                 errors.add(row_no, exc.field, exc.detail)
-        if res.scoped and obj.id is not None and not errors.items:
-            _check_existing_scope(session, obj, who, row_no, errors)
-
-
-def _check_existing_scope(session: Session, obj: Any, who: Any, row_no: int,
-                          errors: _Errors) -> None:
-    area_id = getattr(obj, "area_id", None) or getattr(obj, "home_area_id", None)
-    area = session.get(Area, area_id)
-    if area is not None and not who.covers(area.path):
-        errors.add(row_no, "code", _("This record is outside your responsibility."), obj.code)
 
 
 # ---- stock lots: bulk receipts -------------------------------------------------------------

@@ -72,3 +72,19 @@ def test_depot_minimum_override_drives_below_minimum(admin: Any) -> None:
     assert below() == {"RADIO"}
     admin("put", "/api/v1/depots/MINI/minimums/RADIO", json={"minimum": None})
     assert below() == set()
+
+
+def test_an_import_cannot_take_over_a_record_of_another_area(client: Any, demo: Any, auth: Any,
+                                                             admin: Any) -> None:
+    """Seen: community staff imported a shelter row with another street's shelter code and
+    their own area, and the other street's shelter became theirs."""
+    theirs = admin("get", "/api/v1/shelters", query_string={"area": "S02"}).json["items"][0]
+    text = ("code,name_zh,area,duration_class,grade,capacity\n"
+            f"{theirs['code']},我的,S01-C01,emergency,community,10\n")
+    resp = client.post("/api/v1/import/shelters", headers=auth("staff"),
+                       data={"file": (io.BytesIO(text.encode()), "shelters.csv")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert resp.json["errors"][0]["column"] == "code"
+    after = admin("get", f"/api/v1/shelters/{theirs['code']}").json
+    assert (after["area"], after["name_zh"]) == (theirs["area"], theirs["name_zh"])
