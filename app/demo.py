@@ -407,6 +407,9 @@ def _points(session: Session, rng: random.Random, names: _Names, communities: li
     shelter; the largest grid of every fifth community receives on its own, at an address."""
     depots = {d.area_id: d for d in session.scalars(select(Depot).order_by(Depot.code))}
     shelters = {s.area_id: s for s in session.scalars(select(Shelter).order_by(Shelter.code))}
+    grids_of: dict[int, list[Area]] = {}
+    for g in grids:
+        grids_of.setdefault(g.parent_id or 0, []).append(g)
     count = 0
     for i, community in enumerate(communities):
         depot, shelter = depots.get(community.id), shelters.get(community.id)
@@ -417,7 +420,7 @@ def _points(session: Session, rng: random.Random, names: _Names, communities: li
             shelter_id=None if depot else (shelter.id if shelter else None),
             contact_name=names.person(), contact_phone=names.phone()))
         count += 1
-        mine = [g for g in grids if g.parent_id == community.id]
+        mine = grids_of.get(community.id, [])
         if i % 5 == 4 and mine:
             big = max(mine, key=lambda g: (g.population, g.code))
             session.add(ReceivingPoint(

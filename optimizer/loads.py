@@ -15,7 +15,6 @@ dataclasses out.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,36 +72,28 @@ class LoadPlan:
     status: str  # "optimal", "feasible" (CP-SAT's best in time), "greedy" or "trivial"
     runs_short: int = 0  # loads with no vehicle of the depot
     kg_short: float = 0.0
-    note: str = ""
-    seconds: float = 0.0
-    stops: int = 0  # order-vehicle pairs over all loads
 
 
 def pack(problem: LoadProblem, seconds: float = 0.2) -> LoadPlan:
-    started = time.monotonic()
     cells = [(o.key, item, int(q)) for o in problem.orders for item, q in sorted(o.items.items())
              if q > 0]
     if not cells:
         return LoadPlan([], "trivial")
     vehicles = sorted(problem.vehicles, key=lambda v: (-v.payload_kg, v.code))
-    greedy = _first_fit(cells, vehicles, problem.sizes)
-    status, placed = "greedy", greedy
-    if vehicles:
-        trivial = _one_vehicle(cells, vehicles, problem.sizes)
-        if trivial is not None:
-            status, placed = "trivial", trivial
-        elif seconds > 0.005:
-            solved = _solve(cells, vehicles, problem.sizes, greedy, seconds)
-            if solved is not None:
-                status, placed = solved
+    trivial = _one_vehicle(cells, vehicles, problem.sizes) if vehicles else None
+    if trivial is not None:
+        status, placed = "trivial", trivial
+    else:
+        status, placed = "greedy", _first_fit(cells, vehicles, problem.sizes)
+        if vehicles and seconds > 0.005:
+            status, placed = _solve(cells, vehicles, problem.sizes, placed, seconds) or (
+                status, placed)
     loads = _loads(cells, placed, vehicles, problem.sizes)
     left = _left(cells, placed)
     spare = vehicles[0] if vehicles else problem.standard
     extra = _runs(left, spare, problem.sizes)
     kg_short = sum(r.kg for r in extra)
-    return LoadPlan(loads + extra, status, len(extra), round(kg_short, 1),
-                    seconds=round(time.monotonic() - started, 4),
-                    stops=sum(len({ln.order for ln in r.lines}) for r in loads + extra))
+    return LoadPlan(loads + extra, status, len(extra), round(kg_short, 1))
 
 
 _Placed = dict[tuple[int, int], int]  # (cell, vehicle) -> units

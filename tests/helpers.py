@@ -115,11 +115,14 @@ def fast_commits(url: str) -> None:
     """Test databases commit without waiting for the disk (synchronous_commit off: a crash
     may lose the last commits of a throw-away database, never corrupt it). A database
     setting, so every connection has it, pg_dump's included, and the URL stays plain."""
-    name = make_url(url).database
     admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        _fast_commits(conn, make_url(url).database or "")
     admin.dispose()
+
+
+def _fast_commits(conn: Any, name: str) -> None:
+    conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
 
 
 def sibling_database(url: str, suffix: str) -> str:
@@ -159,7 +162,7 @@ def _clone_postgres(template_url: str, url: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
-        conn.execute(text(f'ALTER DATABASE "{target}" SET synchronous_commit = off'))
+        _fast_commits(conn, target or "")
     admin.dispose()
 
 

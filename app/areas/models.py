@@ -50,5 +50,10 @@ class Area(Named, Timestamps, Base):
         no teams, depots or staff of their own), else the area itself."""
         return self.parent if self.level is AreaLevel.GRID and self.parent else self
 
+    @property
+    def unit_id(self) -> int:
+        """The id of unit(), without loading the parent."""
+        return self.parent_id if self.level is AreaLevel.GRID and self.parent_id else self.id
+
     def __repr__(self) -> str:
         return f"<Area {self.code} {self.level}>"

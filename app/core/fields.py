@@ -1,6 +1,7 @@
 """Parse one input field (an enum value, a date) or raise ValidationFailed naming it."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, TypeVar
 
@@ -36,3 +37,16 @@ def date_field(raw: Any, field: str) -> date:
 
 def optional_date_field(raw: Any, field: str) -> date | None:
     return None if raw in (None, "") else date_field(raw, field)
+
+
+#: a phone someone can ring: digits, with spaces, dashes and brackets, and an optional +
+PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,38}$")
+
+
+def phone_field(raw: Any, field: str, *, required: bool = True) -> str:
+    """A phone number, trimmed (empty allowed unless required), else a 422 naming field."""
+    value = str(raw or "").strip()
+    if (value or required) and not PHONE.match(value):
+        raise ValidationFailed(_("A phone number of 6 to 40 digits, spaces or dashes."),
+                               field=field)
+    return value

@@ -12,7 +12,7 @@ from app.core.i18n import _
 
 T = TypeVar("T")
 
-def _noun(model: type) -> str:
+def noun_of(model: type) -> str:
     """The record kind in the reader's language (the words are in the catalogue)."""
     words = {"area": _("area"), "depot": _("depot"), "item": _("item"),
              "shelter": _("shelter"), "team": _("team"), "vehicle": _("vehicle"),
@@ -34,7 +34,7 @@ def by_code(session: Session, model: type[T], code: str, field: str | None = Non
     """Load a record by code or raise NotFound naming the field."""
     obj = session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
     if obj is None:
-        raise NotFound(_("No %(noun)s with code '%(code)s'.", noun=_noun(model), code=code),
+        raise NotFound(_("No %(noun)s with code '%(code)s'.", noun=noun_of(model), code=code),
                        field=field or model.__name__.lower())
     return obj
 

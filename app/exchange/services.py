@@ -17,7 +17,7 @@ from app.core.crud import Resource
 from app.core.db import bulk_insert, unit_of_work, utcnow
 from app.core.errors import DomainError, ValidationFailed
 from app.core.i18n import _, lang
-from app.core.lookup import actor, owning_path
+from app.core.lookup import actor, noun_of, owning_path
 from app.core.vocabulary import LEVEL_ORDER, AreaLevel
 from app.exchange.kinds import KINDS
 from app.resources.models import Member, Qualification, ReceivingPoint, Shelter, Team
@@ -217,9 +217,9 @@ def recompute_totals(session: Session) -> None:
 
 
 # ---- code-keyed master data ---------------------------------------------------------------
-_REFS: dict[str, tuple[type, str, str]] = {  # csv column -> (model, fk attribute, scope)
-    "area": (Area, "area_id", "area"), "home_area": (Area, "home_area_id", "area"),
-    "depot": (Depot, "depot_id", "depot"), "shelter": (Shelter, "shelter_id", "shelter"),
+_REFS: dict[str, tuple[type, str]] = {  # csv column -> (model, fk attribute)
+    "area": (Area, "area_id"), "home_area": (Area, "home_area_id"),
+    "depot": (Depot, "depot_id"), "shelter": (Shelter, "shelter_id"),
 }
 
 
@@ -271,7 +271,7 @@ def _rows(session: Session, res: Resource, rows: list[tuple[int, dict[str, Any]]
                 ref = found[key].get(value)
                 if ref is None:
                     errors.add(row_no, key, _("No %(noun)s with code '%(code)s'.",
-                                              noun=_(_REFS[key][2]), code=value), value)
+                                              noun=noun_of(_REFS[key][0]), code=value), value)
                     continue
                 if not who.covers(owning_path(ref) or ""):
                     errors.add(row_no, key, _("That record is outside your "

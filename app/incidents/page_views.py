@@ -28,7 +28,7 @@ from app.incidents.models import (
     PlanShipment,
 )
 from app.incidents.services import AreaInput
-from app.incidents.views import dispatch_dict
+from app.incidents.views import dispatch_dict, load_dict, loads_by_order
 from app.resources.models import MobilisationLevel, Shelter
 from app.stock.models import Depot
 
@@ -122,8 +122,12 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
         selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
         .selectinload(PlanLoad.vehicle),
         selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
-        .selectinload(PlanLoad.depot)).order_by(Dispatch.id))
-    return [{**dispatch_dict(d), "plan": d.plan.number,
+        .selectinload(PlanLoad.depot)).order_by(Dispatch.id)).all()
+    by_plan: dict[int, dict[tuple[str, str], list[dict[str, Any]]]] = {}
+    for d in rows:  # each plan's loads indexed once, not once per order
+        if d.plan_id not in by_plan:
+            by_plan[d.plan_id] = loads_by_order(load_dict(ld) for ld in d.plan.loads)
+    return [{**dispatch_dict(d, by_plan[d.plan_id]), "plan": d.plan.number,
              "needed_by": d.plan.delivery_date.date(),
              "may_close": may_write and d.status is DispatchStatus.RESERVED
              and (me.covers(d.area.path) or me.covers(d.depot.area.path))} for d in rows]
@@ -158,18 +162,14 @@ def shipment_groups(shipments: list[dict[str, Any]],
     """Shipments by depot → receiving area (one dispatch order each once confirmed), with the
     point it goes to (address, who signs) and the depot's vehicle loads that carry it."""
     points = (plan or {}).get("points", {})
-    loads: dict[str, list[dict[str, Any]]] = {}
-    for load in (plan or {}).get("loads", []):
-        loads.setdefault(load["depot"], []).append(load)
+    loads = loads_by_order((plan or {}).get("loads", []))
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for s in shipments:
         group = groups.setdefault((s["depot"], s["area"]), {
             "depot": s["depot"], "area": s["area"], "km": s["km"], "dispatch": s["dispatch"],
             "point": (points.get(s["area"]) or {}).get("point"),
             "members": (points.get(s["area"]) or {}).get("members", []),
-            "loads": [{**ld, "lines": [ln for ln in ld["lines"] if ln["area"] == s["area"]]}
-                      for ld in loads.get(s["depot"], [])
-                      if any(ln["area"] == s["area"] for ln in ld["lines"])],
+            "loads": loads.get((s["depot"], s["area"]), []),
             "lines": []})
         group["lines"].append(s)
     return [groups[key] for key in sorted(groups)]

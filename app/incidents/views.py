@@ -2,6 +2,8 @@
 explanation rendered in the reader's language."""
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -217,19 +219,16 @@ def load_dict(load: PlanLoad) -> dict[str, Any]:
                        "quantity": ln.quantity} for ln in load.lines]}
 
 
-def dispatch_loads(dispatch: Dispatch) -> list[dict[str, Any]]:
-    """The vehicle loads of the order's plan that carry something of this order: the depot's
-    loads with lines for the order's receiving area."""
-    out = []
-    for load in dispatch.plan.loads:
-        if load.depot_id != dispatch.depot_id:
-            continue
-        mine = [ln for ln in load.lines if ln.area_id == dispatch.area_id]
-        if mine:
-            row = load_dict(load)
-            row["lines"] = [ln for ln in row["lines"] if ln["area"] == dispatch.area.code]
-            row["shared"] = len({ln.area_id for ln in load.lines}) > 1
-            out.append(row)
+def loads_by_order(loads: Iterable[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Per order (depot → receiving area): the loads carrying part of it, each with only that
+    order's lines and whether the vehicle also carries other orders."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for load in loads:
+        areas = sorted({ln["area"] for ln in load["lines"]})
+        for area in areas:
+            out[(load["depot"], area)].append({
+                **load, "lines": [ln for ln in load["lines"] if ln["area"] == area],
+                "shared": len(areas) > 1})
     return out
 
 
@@ -244,7 +243,12 @@ def explain_vehicles(row: dict[str, Any]) -> str:
              kg=_num(row["run_kg"]))
 
 
-def dispatch_dict(dispatch: Dispatch) -> dict[str, Any]:
+def dispatch_dict(dispatch: Dispatch,
+                  loads: dict[tuple[str, str], list[dict[str, Any]]] | None = None
+                  ) -> dict[str, Any]:
+    """An order; `loads` is its plan's loads_by_order when the caller has it already."""
+    if loads is None:
+        loads = loads_by_order(load_dict(load) for load in dispatch.plan.loads)
     return {"code": dispatch.code, "status": dispatch.status.value,
             "status_label": dispatch.status.label(lang()),
             "depot": dispatch.depot.code, "depot_name": _name(dispatch.depot),
@@ -254,7 +258,7 @@ def dispatch_dict(dispatch: Dispatch) -> dict[str, Any]:
             "point": dispatch.point.code if dispatch.point else None,
             "deliver_to": dispatch.deliver_to, "contact_name": dispatch.contact_name,
             "contact_phone": dispatch.contact_phone,
-            "loads": dispatch_loads(dispatch),
+            "loads": loads.get((dispatch.depot.code, dispatch.area.code), []),
             "created_at": dispatch.created_at.isoformat(),
             "closed_at": dispatch.closed_at.isoformat() if dispatch.closed_at else None,
             "closed_by": dispatch.closed_by,

@@ -98,11 +98,11 @@ def receiving_point(code: str) -> str | Response | tuple[str, int]:
                              .where(Area.path.startswith(home)).order_by(Depot.code)).all()
     sites = session.scalars(select(Shelter).join(Area, Area.id == Shelter.area_id)
                             .where(Area.path.startswith(home)).order_by(Shelter.code)).all()
-    form = PointForm(obj=own) if request.method == "GET" and own else PointForm()
-    if request.method == "GET" and own:
-        form.kind.data = own.kind.value
-        form.depot.data = own.depot.code if own.depot else ""
-        form.shelter.data = own.shelter.code if own.shelter else ""
+    form = PointForm(data=None if own is None else {
+        "kind": own.kind.value, "depot": own.depot.code if own.depot else "",
+        "shelter": own.shelter.code if own.shelter else "", "address": own.address,
+        "contact_name": own.contact_name, "contact_phone": own.contact_phone,
+        "notes": own.notes})
     form.kind.choices = choices(PointKind, locale())
     form.depot.choices = [("", "—")] + [(d.code, f"{d.code} {d.name_zh}") for d in depots]
     form.shelter.choices = [("", "—")] + [(s.code, f"{s.code} {s.name_zh}") for s in sites]

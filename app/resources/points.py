@@ -7,7 +7,6 @@ receives through its community's.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -16,19 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.areas.models import Area
 from app.core import crud
 from app.core.errors import ValidationFailed
+from app.core.fields import enum_field, phone_field
 from app.core.i18n import _
 from app.core.vocabulary import AreaLevel
 from app.resources.enums import PointKind
 from app.resources.models import ReceivingPoint, Shelter
 from app.stock.models import Depot
-
-#: a phone someone can ring: digits with spaces, dashes, brackets and an optional leading +
-PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,38}$")
-
-
-def _community_path(area: Area) -> str:
-    """The path of the community an area belongs to (a grid's parent, or itself)."""
-    return area.unit().path
 
 
 def _check_point(session: Session, point: ReceivingPoint) -> None:
@@ -38,27 +30,17 @@ def _check_point(session: Session, point: ReceivingPoint) -> None:
     if area.level not in (AreaLevel.COMMUNITY, AreaLevel.GRID):
         raise ValidationFailed(_("Receiving points belong to a community or a grid."),
                                field="area")
-    try:
-        point.kind = PointKind(point.kind)
-    except ValueError:
-        raise ValidationFailed(_("Kind is one of: depot, shelter, address."),
-                               field="kind") from None
-    home = _community_path(area)
+    point.kind = enum_field(PointKind, point.kind, "kind")
+    home = area.unit().path  # a grid's point may be at its community's depot or shelter
     if point.kind is PointKind.DEPOT:
-        depot = session.get(Depot, point.depot_id) if point.depot_id else None
-        if depot is None:
-            raise ValidationFailed(_("Name the depot the point is at."), field="depot")
-        if not depot.area.path.startswith(home):
-            raise ValidationFailed(_("The depot must be one of the community's own."),
-                                   field="depot")
+        _own_place(session.get(Depot, point.depot_id) if point.depot_id else None, home,
+                   "depot", _("Name the depot the point is at."),
+                   _("The depot must be one of the community's own."))
         point.shelter_id = None
     elif point.kind is PointKind.SHELTER:
-        shelter = session.get(Shelter, point.shelter_id) if point.shelter_id else None
-        if shelter is None:
-            raise ValidationFailed(_("Name the shelter the point is at."), field="shelter")
-        if not shelter.area.path.startswith(home):
-            raise ValidationFailed(_("The shelter must be one of the community's own."),
-                                   field="shelter")
+        _own_place(session.get(Shelter, point.shelter_id) if point.shelter_id else None, home,
+                   "shelter", _("Name the shelter the point is at."),
+                   _("The shelter must be one of the community's own."))
         point.depot_id = None
     else:
         point.depot_id = point.shelter_id = None
@@ -67,11 +49,18 @@ def _check_point(session: Session, point: ReceivingPoint) -> None:
     if not (point.contact_name or "").strip():
         raise ValidationFailed(_("Name the person who signs for deliveries."),
                                field="contact_name")
-    if not PHONE.match((point.contact_phone or "").strip()):
-        raise ValidationFailed(_("A phone number of 6 to 40 digits, spaces or dashes."),
-                               field="contact_phone")
+    point.contact_phone = phone_field(point.contact_phone, "contact_phone")
     if (point.lat is None) != (point.lon is None):
         raise ValidationFailed(_("Give both latitude and longitude, or neither."), field="lat")
+
+
+def _own_place(place: Depot | Shelter | None, home: str, field: str, missing: str,
+               foreign: str) -> None:
+    """The depot or shelter a point is at: named, and in the point's community."""
+    if place is None:
+        raise ValidationFailed(missing, field=field)
+    if not place.area.path.startswith(home):
+        raise ValidationFailed(foreign, field=field)
 
 
 POINT = crud.Resource(ReceivingPoint, "points", "point",
@@ -89,14 +78,14 @@ def points_for(session: Session, areas: Iterable[Area]) -> dict[int, ReceivingPo
     """For each area (a grid or a community): the point it receives through — its own, else
     its community's. Areas with neither are left out."""
     areas = list(areas)
-    wanted = {a.id for a in areas} | {a.unit().id for a in areas}
+    wanted = {a.id for a in areas} | {a.unit_id for a in areas}
     own = {p.area_id: p for p in session.scalars(
         select(ReceivingPoint).where(ReceivingPoint.area_id.in_(wanted))
         .options(selectinload(ReceivingPoint.area), selectinload(ReceivingPoint.depot),
                  selectinload(ReceivingPoint.shelter)))}
     out = {}
     for area in areas:
-        point = own.get(area.id) or own.get(area.unit().id)
+        point = own.get(area.id) or own.get(area.unit_id)
         if point is not None:
             out[area.id] = point
     return out

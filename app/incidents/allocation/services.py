@@ -36,6 +36,7 @@ from app.incidents.models import (
     PlanPlacement,
     PlanShipment,
 )
+from app.resources.models import ReceivingPoint
 from app.stock import services as stock
 
 
@@ -171,14 +172,16 @@ def _open_dispatches(session: Session, plan: AllocationPlan) -> list[str]:
     for shipment in plan.shipments:
         groups[(shipment.depot_id, shipment.area_id)].append(shipment)
     codes, picks = [], []
-    # the point each receiving area takes delivery at, as the plan was made
+    # the point each receiving area takes delivery at, as the plan was made (if it still is)
     points = {n["area_id"]: n["point"] for n in plan.summary.get("points", []) if n["point"]}
+    live = set(session.scalars(select(ReceivingPoint.id).where(
+        ReceivingPoint.id.in_([p["id"] for p in points.values()]))))
     for i, ((depot_id, area_id), shipments) in enumerate(sorted(groups.items()), start=1):
         point = points.get(area_id) or {}
         dispatch = Dispatch(code=f"{incident.code}-P{plan.number}-{i:03d}",
                             incident_id=incident.id, plan_id=plan.id, depot_id=depot_id,
                             area_id=area_id, km=shipments[0].km,
-                            point_id=_live_point(session, point.get("id")),
+                            point_id=point.get("id") if point.get("id") in live else None,
                             deliver_to=point.get("address", ""),
                             contact_name=point.get("contact_name", ""),
                             contact_phone=point.get("contact_phone", ""))
@@ -194,13 +197,6 @@ def _open_dispatches(session: Session, plan: AllocationPlan) -> list[str]:
         stock.reserve_lots(session, picks, needed_by=plan.delivery_date.date(),
                            reason=f"{incident.code} plan {plan.number}")
     return codes
-
-
-def _live_point(session: Session, point_id: int | None) -> int | None:
-    """The point's id if it still exists (it may have been removed since the plan)."""
-    from app.resources.models import ReceivingPoint
-
-    return point_id if point_id and session.get(ReceivingPoint, point_id) else None
 
 
 def inputs_for(session: Session, code: str) -> Inputs:

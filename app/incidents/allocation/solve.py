@@ -147,9 +147,8 @@ def _loads(inputs: Inputs, out: Solved) -> None:
     settings = assumptions()
     standard = loads.Vehicle("", float(settings["vehicles"]["standard_payload_kg"]),
                              float(settings["vehicles"]["standard_volume_m3"]))
-    items = {i.id: i for i in inputs.items.values()}
     sizes = {str(i.id): loads.Size(float(i.weight_kg), float(i.volume_m3))
-             for i in items.values()}
+             for i in inputs.items.values()}
     orders: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for s in out.shipments:
         cell = orders[s["depot_id"]][s["area_id"]]
@@ -161,7 +160,8 @@ def _loads(inputs: Inputs, out: Solved) -> None:
     depots = sorted(orders, key=lambda d: code_of[d])
     heavy = {d: sum(sizes[i].kg * q for o in orders[d].values() for i, q in o.items())
              for d in depots}
-    for n, depot_id in enumerate(depots):
+    to_pack = sum(heavy.values())  # the budget is shared by weight among the depots left
+    for depot_id in depots:
         fleet = inputs.vehicles.get(depot_id, [])
         by_code = {v.code: v.id for v in fleet}
         problem = loads.LoadProblem(
@@ -169,8 +169,8 @@ def _loads(inputs: Inputs, out: Solved) -> None:
             [loads.Order(str(area), dict(cell)) for area, cell in sorted(orders[depot_id].items())],
             sizes, standard)
         left = budget - (time.perf_counter() - started)
-        share = left * heavy[depot_id] / max(sum(heavy[d] for d in depots[n:]), 1e-9)
-        plan = loads.pack(problem, max(share, 0.0))
+        plan = loads.pack(problem, max(left * heavy[depot_id] / max(to_pack, 1e-9), 0.0))
+        to_pack -= heavy[depot_id]
         statuses[plan.status] += 1
         for number, load in enumerate(plan.loads, start=1):
             out.loads.append({
@@ -184,8 +184,8 @@ def _loads(inputs: Inputs, out: Solved) -> None:
                           "capacity_kg": round(sum(v.payload_kg for v in fleet), 1),
                           "needed_kg": round(heavy[depot_id], 1), "runs_short": plan.runs_short,
                           "kg_short": plan.kg_short,
-                          "run_kg": fleet and max(v.payload_kg for v in fleet)
-                          or standard.payload_kg,
+                          "run_kg": max((v.payload_kg for v in fleet),
+                                        default=standard.payload_kg),
                           "code": "no_vehicles" if not fleet else "fleet_short"})
     out.explanations["vehicles"] = short
     out.summary["loads"] = {
