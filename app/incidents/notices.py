@@ -58,6 +58,19 @@ def incident_changed(session: Session, incident: Incident, event: str) -> list[i
     return record(session, drafts)
 
 
+def _loads_of(plan: AllocationPlan, orders: list[Dispatch]) -> list[str]:
+    """One line per vehicle load of the depot: vehicle (or — when it has none) and orders."""
+    order_of = {o.area_id: o.code for o in orders}
+    out = []
+    for load in plan.loads:
+        if load.depot_id != orders[0].depot_id:
+            continue
+        carried = sorted({order_of[ln.area_id] for ln in load.lines if ln.area_id in order_of})
+        vehicle = f"{load.vehicle.code} {load.vehicle.plate}" if load.vehicle else "—"
+        out.append(f"{vehicle}: {', '.join(carried)} ({load.weight_kg:g} kg)")
+    return out
+
+
 def plan_confirmed(session: Session, plan: AllocationPlan, orders: list[Dispatch]) -> list[int]:
     incident = plan.incident
     zh, en = _what(incident)
@@ -71,6 +84,9 @@ def plan_confirmed(session: Session, plan: AllocationPlan, orders: list[Dispatch
     for depot_orders in by_depot.values():
         depot = depot_orders[0].depot
         lines = "; ".join(f"{o.code} → {o.area.code}" for o in depot_orders)
+        loads = _loads_of(plan, depot_orders)
+        if loads:
+            lines += "\n" + "\n".join(loads)
         drafts.append(Draft(
             "depot_orders", depot.area_id,
             f"出库任务：{depot.name('zh')} {len(depot_orders)} 张派送单 — {zh}",

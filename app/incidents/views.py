@@ -216,7 +216,8 @@ def load_dict(load: PlanLoad) -> dict[str, Any]:
             "volume_cap_m3": vehicle.volume_m3 if vehicle else None,
             "weight_kg": load.weight_kg, "volume_m3": load.volume_m3,
             "lines": [{"area": ln.area.code, "item": ln.item.code, "item_name": _name(ln.item),
-                       "quantity": ln.quantity} for ln in load.lines]}
+                       "quantity": ln.quantity, "kg": round(ln.quantity * ln.item.weight_kg, 1)}
+                      for ln in load.lines]}
 
 
 def loads_by_order(loads: Iterable[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -226,9 +227,10 @@ def loads_by_order(loads: Iterable[dict[str, Any]]) -> dict[tuple[str, str], lis
     for load in loads:
         areas = sorted({ln["area"] for ln in load["lines"]})
         for area in areas:
+            lines = [ln for ln in load["lines"] if ln["area"] == area]
             out[(load["depot"], area)].append({
-                **load, "lines": [ln for ln in load["lines"] if ln["area"] == area],
-                "shared": len(areas) > 1})
+                **load, "lines": lines, "shared": len(areas) > 1,
+                "order_kg": round(sum(ln["kg"] for ln in lines), 1)})
     return out
 
 

@@ -75,3 +75,31 @@ def test_the_incident_page_in_english_and_on_a_phone(open_page: Any) -> None:
     foreign = [u for u in page.requests + phone.requests
                if not u.startswith((page.base, "data:"))]
     assert foreign == []
+
+
+def test_confirmed_orders_say_where_who_signs_and_on_which_vehicle(open_page: Any) -> None:
+    page = open_page("coordinator")
+    code = declare_two_grids(page)
+    page.click("form.confirm-bar button[type=submit]")
+    page.wait_for_load_state()
+    rows = page.locator("#dispatches tbody tr")
+    assert rows.count() >= 1
+    for i in range(rows.count()):
+        text = rows.nth(i).inner_text()
+        assert "送达" in text and "S01-C01" in text, text  # the community's point
+        assert "粤B" in text or "无车辆" in text, text  # its vehicle, or none to be found
+    shot(page, "incident-orders-with-loads-zh")
+    page.click("#dispatches a.button")
+    page.wait_for_load_state()
+    first = page.locator("article.order").first.inner_text()
+    assert "送达" in first and "签收人" in first and "车辆" in first
+    shot(page, "incident-print-loads-zh")
+
+    phone = open_page("staff", viewport={"width": 390, "height": 844})
+    phone.goto(phone.base + "/lang/en")
+    phone.goto(phone.base + f"/incidents/{code}#dispatches")
+    orders = phone.locator("#dispatches").inner_text()
+    assert "Deliver to" in orders and "送达" not in orders
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    shot(phone, "phone-orders-en")

@@ -211,3 +211,22 @@ def test_every_called_team_is_sent_or_stands_by_with_a_reason(admin: Any) -> Non
     standing = {t["team"]: t for t in plan["standby"]}
     assert called == sent | set(standing) and not sent & set(standing)
     assert all(t["reason"] for t in standing.values()), standing
+
+
+def test_the_depot_keeper_is_told_which_vehicle_carries_which_order(admin: Any) -> None:
+    incident = _declare(admin)
+    code, number = incident["code"], incident["plan"]["number"]
+    confirmed = admin("post", f"/api/v1/incidents/{code}/plans/{number}/confirm").json
+    notes = [n for n in admin("get", "/api/v1/notifications",
+                              query_string={"per_page": 500}).json["items"]
+             if n["kind"] == "depot_orders" and code in n["subject_en"]]
+    assert notes
+    bodies = "\n".join(n["body"] for n in notes)
+    for order in confirmed["dispatches"]:
+        found = admin("get", f"/api/v1/dispatches/{order}").json
+        for load in found["loads"]:
+            if load["vehicle"]:
+                assert f"{load['vehicle']} {load['plate']}: " in bodies
+                line = next(x for x in bodies.splitlines()
+                            if x.startswith(f"{load['vehicle']} {load['plate']}: "))
+                assert order in line
