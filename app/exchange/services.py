@@ -52,10 +52,12 @@ class ImportResult:
 class _Errors:
     def __init__(self) -> None:
         self.items: list[csvfile.RowError] = []
+        self.rows: set[int] = set()
 
     def add(self, row: int, column: str | None, message: str, value: Any = None) -> None:
         self.items.append(csvfile.RowError(row, column, message,
                                            None if value is None else str(value)))
+        self.rows.add(row)
 
     def raise_if_any(self, kind: str) -> None:
         if not self.items:
@@ -280,7 +282,7 @@ def _rows(session: Session, res: Resource, rows: list[tuple[int, dict[str, Any]]
                 setattr(obj, _REFS[key][1], ref.id)
             else:
                 setattr(obj, key, value)
-        if res.check is not None:
+        if res.check is not None and row_no not in errors.rows:  # a bad reference: no echo
             try:
                 res.check(session, obj)
             except DomainError as exc:

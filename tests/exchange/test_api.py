@@ -88,3 +88,11 @@ def test_an_import_cannot_take_over_a_record_of_another_area(client: Any, demo: 
     assert resp.json["errors"][0]["column"] == "code"
     after = admin("get", f"/api/v1/shelters/{theirs['code']}").json
     assert (after["area"], after["name_zh"]) == (theirs["area"], theirs["name_zh"])
+
+
+def test_a_bad_reference_is_one_error_not_an_echo(admin: Any) -> None:
+    text = ("code,area,kind,address,contact_name,contact_phone\n"
+            "RP-X,NOPE,address,某路1号,赵磊,13700000000\n")
+    resp = _upload(admin, "points", text)
+    assert resp.status_code == 422
+    assert [(e["row"], e["column"]) for e in resp.json["errors"]] == [(2, "area")]
