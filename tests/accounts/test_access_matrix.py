@@ -24,13 +24,14 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select, text
 
 from app.core.access import AUDIT_READERS, WRITERS
+from app.core.clock import district_today
 from app.core.vocabulary import Role
 from tests.helpers import PROBLEM, page_token, signed_in, stored
 
@@ -201,7 +202,7 @@ class World:
     def action(self, place: str) -> str:
         made = self.admin("post", "/api/v1/corrective-actions", json={
             "area": place, "title": "矩阵测试整改", "element": "planning", "owner": "安全员",
-            "due_on": (date.today() + timedelta(days=30)).isoformat()})
+            "due_on": (district_today() + timedelta(days=30)).isoformat()})
         return str(made["code"])
 
     def requirement(self) -> str:
@@ -269,7 +270,7 @@ class World:
         self.admin("post", "/api/v1/stock/receipts", json={  # above the protected reserve
             "depot": depot, "item": "WATER-DRINK", "quantity": 2500,
             "lot_number": self.uniq("MX-W-"),
-            "expiry_date": (date.today() + timedelta(days=700)).isoformat()})
+            "expiry_date": (district_today() + timedelta(days=700)).isoformat()})
         code = self.incident(place, plan=False)
         areas = [a["area"] for a in self.admin("get", f"/api/v1/incidents/{code}")["areas"]]
         number = self.admin("post", f"/api/v1/incidents/{code}/plans", json={
@@ -522,7 +523,7 @@ OPS: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/corrective-actions"): Op(query=in_area),
     ("POST", "/api/v1/corrective-actions"): Op("actions", body=lambda w, p: {
         "area": p, "title": "新整改", "element": "training", "owner": "安全员",
-        "due_on": (date.today() + timedelta(days=20)).isoformat()}),
+        "due_on": (district_today() + timedelta(days=20)).isoformat()}),
     ("GET", "/api/v1/corrective-actions/<code>"): Op(target="action"),
     ("PATCH", "/api/v1/corrective-actions/<code>"): Op("actions", target="action",
                                                        body=lambda w, p: {"owner": "新负责人"}),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.core.clock import district_today
 from tests.helpers import cli, is_problem, page_token, signed_in, system
 
 GRID = "S01-C01-G01"
@@ -24,7 +25,7 @@ def _usable(admin: Any) -> dict[tuple[str, str], int]:
         body = admin("get", "/api/v1/lots", query_string={"per_page": 500, "page": page}).json
         n = body["total"]
         for lot in body["items"]:
-            if lot["expiry_date"] and date.fromisoformat(lot["expiry_date"]) < date.today():
+            if lot["expiry_date"] and date.fromisoformat(lot["expiry_date"]) < district_today():
                 continue  # expired by the delivery date: never planned
             out[(lot["depot"], lot["item"])] += lot["on_hand"] - lot["reserved"]
         page += 1

@@ -26,9 +26,8 @@ from app.stock.catalogue import DEPOT
 DEPOTS = ["PX1", "PX2"]
 ITEMS = ["QUILT", "WATER-DRINK"]
 REFS = ["R1", "R2"]
-TODAY = district_today()
-EXPIRIES = {"none": None, "expired": TODAY - timedelta(days=3),
-            "soon": TODAY + timedelta(days=20), "late": TODAY + timedelta(days=400)}
+# days from the district's today, taken when a step runs
+EXPIRES_IN = {"none": None, "expired": -3, "soon": 20, "late": 400}
 
 qty = st.integers(1, 40)
 depot = st.sampled_from(DEPOTS)
@@ -36,7 +35,7 @@ item = st.sampled_from(ITEMS)
 lot_pick = st.integers(0, 30)  # an index into the lots that exist when the step runs
 OPS = st.one_of(
     st.tuples(st.just("receive"), depot, item, qty, st.sampled_from(["L1", "L2", "L3"]),
-              st.sampled_from(sorted(EXPIRIES))),
+              st.sampled_from(sorted(EXPIRES_IN))),
     st.tuples(st.just("issue"), depot, item, qty, st.sampled_from([None, "L1", "L2"])),
     st.tuples(st.just("transfer"), depot, depot, item, qty),
     st.tuples(st.just("adjust"), lot_pick, st.integers(-30, 30)),
@@ -65,8 +64,10 @@ def _run(session: Any, op: tuple[Any, ...], lot_ids: list[int]) -> None:
     kind, *a = op
     if kind == "receive":
         d, i, n, lot, exp = a
-        expiry = EXPIRIES[exp]
-        received = TODAY - timedelta(days=10) if exp == "expired" else TODAY
+        today = district_today()  # taken when the step runs: a run may cross midnight
+        days = EXPIRES_IN[exp]
+        expiry = None if days is None else today + timedelta(days=days)
+        received = today - timedelta(days=10) if exp == "expired" else today
         stock.receive(session, depot=d, item=i, quantity=n, lot_number=lot,
                       expiry_date=expiry, received_on=received)
     elif kind == "issue":
@@ -80,8 +81,8 @@ def _run(session: Any, op: tuple[Any, ...], lot_ids: list[int]) -> None:
         if kind == "adjust":
             stock.adjust(session, lot_id=lot_id, delta=a[1], reason="count")
         else:  # mostly aim at expired lots, or write-offs would only ever be refused
-            expired = session.scalars(select(StockLot.id).where(StockLot.expiry_date < TODAY)
-                                      .order_by(StockLot.id)).all()
+            past = StockLot.expiry_date < district_today()
+            expired = session.scalars(select(StockLot.id).where(past).order_by(StockLot.id)).all()
             pool = expired if expired and a[0] % 4 else lot_ids
             stock.write_off(session, lot_id=pool[a[0] % len(pool)])
     elif kind == "reserve":

@@ -8,12 +8,13 @@ Each must answer a 403 problem and change nothing: the ledger and every lot as t
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from app.core.clock import district_today
 from app.models import Depot, Item, LedgerEntry, StockLot
 from tests.helpers import api, count, is_problem, page_token, signed_in, stored
 
@@ -34,7 +35,7 @@ def _a_lot(app: Any, *, expired: bool = False) -> tuple[int, str, str]:
             .order_by(StockLot.id)).first()
         assert lot is not None
         if expired:
-            lot.expiry_date = date.today() - timedelta(days=3)
+            lot.expiry_date = district_today() - timedelta(days=3)
         item = session.get_one(Item, lot.item_id).code
         return lot.id, item, lot.lot_number
 

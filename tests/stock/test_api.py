@@ -8,11 +8,10 @@ import pytest
 
 from app.core.clock import district_today
 
-TODAY = district_today()
-
 
 def day(n: int) -> str:
-    return (TODAY + timedelta(days=n)).isoformat()
+    """A date n days from the district's today, taken when asked (a run may cross midnight)."""
+    return (district_today() + timedelta(days=n)).isoformat()
 
 
 
@@ -91,7 +90,7 @@ def test_expired_lot_cannot_be_issued_even_when_named(admin: Any, app: Any) -> N
     make_depot(admin, "X1", "S01-C01")
     receive(admin, "X1", "OLD", 10, day(1))
     receive(admin, "X1", "NEW", 4, day(90))
-    tomorrow_plus = TODAY + timedelta(days=2)  # the OLD lot has expired by then
+    tomorrow_plus = district_today() + timedelta(days=2)  # the OLD lot has expired by then
     with app.app_context():
         from app.core import db
         from app.core.actor import set_actor, system_actor
