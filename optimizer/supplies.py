@@ -358,8 +358,12 @@ def _consolidate(problem: SupplyProblem, index: _Index, shipments: list[Shipment
         flow[p_ix[d_ix[s.depot], a_ix[s.area]], k_of[s.item]] += s.quantity
     weight = np.array([item.weight for item in problem.items], dtype=np.float64)
     unit = np.rint(km[:, None] * weight[None, :] * COST_SCALE).astype(np.int64)
+    pinned = {(d_ix[r.depot], a_ix[r.area]) for r in problem.routes or [] if r.pinned
+              and r.depot in d_ix and r.area in a_ix}
+    opened = np.array([(d, a) in pinned for d, a in zip(depot.tolist(), area.tolist(),
+                                                        strict=True)], dtype=bool)
     tp = trips.TripProblem(index.stock, target, depot, area, unit, flow,
-                           problem.max_depots_per_area)
+                           problem.max_depots_per_area, opened if opened.any() else None)
     result = trips.consolidate(tp, deadline, params.workers)
     quantity, status, note = result.quantity, result.status, result.note
     if not _keeps_amounts(tp, quantity):

@@ -43,6 +43,7 @@ class Route:
     depot: str
     area: str
     km: float
+    pinned: bool = False  # the coordinator's route: the trips stage always keeps it a trip
 
 
 @dataclass(frozen=True)

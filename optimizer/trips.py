@@ -60,6 +60,14 @@ class TripProblem:
     unit_cost: np.ndarray  # pair x item, whole cost units per unit shipped
     flow: np.ndarray  # pair x item: the flow plan, feasible for these amounts
     limit: int | None = None  # most depots per area
+    opened: np.ndarray | None = None  # pair: a trip every plan makes (a pinned route)
+
+    def used(self, pairs: np.ndarray, flow: np.ndarray) -> np.ndarray:
+        """The trips of a plan on these pairs: those carrying something, and the opened."""
+        used: np.ndarray = flow.sum(axis=1) > 0
+        if self.opened is not None:
+            used |= self.opened[pairs]
+        return used
 
     @property
     def caps(self) -> np.ndarray:
@@ -107,7 +115,7 @@ def consolidate(problem: TripProblem, deadline: float, workers: int = 1) -> Trip
     caps = problem.caps
     hard = []
     for part in parts:
-        used = problem.flow[part].sum(axis=1) > 0
+        used = problem.used(part, problem.flow[part])
         served = lower_bound(problem, part)
         cost = float((problem.flow[part] * problem.unit_cost[part]).sum())
         if int(used.sum()) == served:  # as few trips as can be, the cheapest plan: optimal
@@ -129,7 +137,7 @@ def consolidate(problem: TripProblem, deadline: float, workers: int = 1) -> Trip
         solved = _solve_batch(problem, pairs, budget, workers) if budget > 0.005 else None
         if solved is None:
             flow = problem.flow[pairs]
-            trips = float((flow.sum(axis=1) > 0).sum())
+            trips = float(problem.used(pairs, flow).sum())
             cost = float((flow * problem.unit_cost[pairs]).sum())
             tally.trips += trips
             tally.trips_bound += float(lower_bound(problem, pairs))
@@ -197,8 +205,8 @@ def _solve_batch(problem: TripProblem, pairs: np.ndarray, seconds: float,
     lower = float(lower_bound(problem, pairs))  # no plan has fewer trips
     start = _slope_scaling(problem, pairs, problem.flow[pairs], started + seconds * SCALING_SHARE)
     start = _drop(problem, pairs, start, started + seconds * DROP_SHARE)
-    sub = _candidates(problem, pairs, (start.sum(axis=1) > 0)
-                      | (problem.flow[pairs].sum(axis=1) > 0))
+    sub = _candidates(problem, pairs, problem.used(pairs, start)
+                      | problem.used(pairs, problem.flow[pairs]))
     pruned = len(sub) < len(pairs)
     model = _Model(problem, pairs[sub], _must_ship(problem, pairs))
     solver = cp_model.CpSolver()
@@ -222,7 +230,7 @@ def _solve_batch(problem: TripProblem, pairs: np.ndarray, seconds: float,
                 trips_bound = max(solver.best_objective_bound, lower)
         proven = (status == cp_model.OPTIMAL and not pruned) or trips_value <= trips_bound
     # solve 2: the trips found are kept; the cheapest flows on the chosen pairs are the hint
-    cheapest = _cheapest_on(problem, pairs, first.sum(axis=1) > 0)
+    cheapest = _cheapest_on(problem, pairs, problem.used(pairs, first))
     model.model.add(model.first <= int(round(trips_value)))
     model.model.clear_hints()  # type: ignore[no-untyped-call]
     model.hint(cheapest[sub])
@@ -241,7 +249,7 @@ def _solve_batch(problem: TripProblem, pairs: np.ndarray, seconds: float,
         proven &= status == cp_model.OPTIMAL and not pruned
     else:
         proven = False
-    return best, (float((best.sum(axis=1) > 0).sum()), trips_bound, cost, cost_bound), proven
+    return best, (float(problem.used(pairs, best).sum()), trips_bound, cost, cost_bound), proven
 
 
 def _widen(sub: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
@@ -269,7 +277,8 @@ def lower_bound(problem: TripProblem, pairs: np.ndarray | None = None) -> int:
     per-area bound and the number of depots that must ship."""
     if pairs is None:
         pairs = np.arange(len(problem.pair_depot))
-    return max(int(_min_depots(problem, pairs).sum()), len(_must_ship(problem, pairs)))
+    opened = int(problem.used(pairs, np.zeros((len(pairs), 1), dtype=np.int64)).sum())
+    return max(int(_min_depots(problem, pairs).sum()), len(_must_ship(problem, pairs)), opened)
 
 
 def _must_ship(problem: TripProblem, pairs: np.ndarray) -> np.ndarray:
@@ -293,17 +302,18 @@ def _slope_scaling(problem: TripProblem, pairs: np.ndarray, flow: np.ndarray,
     on it last round (over its capacity if it sent none), and nothing where another item
     already uses the pair. Rounds until one gains no trip; the best plan found."""
     best, plan = flow.copy(), flow.copy()
-    best_trips = int((best.sum(axis=1) > 0).sum())
+    best_trips = int(problem.used(pairs, best).sum())
+    opened = problem.used(pairs, np.zeros_like(flow))
     caps = problem.caps[pairs]
     for _ in range(SCALING_ROUNDS):
         for k in np.nonzero(caps.sum(axis=0) > 0)[0].tolist():
             if time.monotonic() > deadline:
                 return best
-            others = (plan.sum(axis=1) - plan[:, k]) > 0
+            others = ((plan.sum(axis=1) - plan[:, k]) > 0) | opened
             sent = np.where(plan[:, k] > 0, plan[:, k], caps[:, k])
             charge = np.where(others, 0, FIXED_CHARGE // np.maximum(sent, 1))
             plan[:, k] = _item_flow(problem, pairs, k, problem.unit_cost[pairs][:, k] + charge)
-        trips = int((plan.sum(axis=1) > 0).sum())
+        trips = int(problem.used(pairs, plan).sum())
         if trips >= best_trips:
             break
         best, best_trips = plan.copy(), trips
@@ -332,7 +342,8 @@ def _drop(problem: TripProblem, pairs: np.ndarray, flow: np.ndarray,
     whose items can still reach every area's amount without it (max-flow per item), then the
     cheapest flows on the trips left."""
     caps = problem.caps[pairs]
-    used = flow.sum(axis=1) > 0
+    used = problem.used(pairs, flow)
+    opened = problem.used(pairs, np.zeros_like(flow))
     depots, d_ix = np.unique(problem.pair_depot[pairs], return_inverse=True)
     areas, a_ix = np.unique(problem.pair_area[pairs], return_inverse=True)
     nd, na = len(depots), len(areas)
@@ -340,7 +351,7 @@ def _drop(problem: TripProblem, pairs: np.ndarray, flow: np.ndarray,
     for r in np.argsort(flow.sum(axis=1), kind="stable").tolist():
         if time.monotonic() > deadline:
             break
-        if not used[r]:
+        if not used[r] or opened[r]:
             continue
         used[r] = False
         for k in np.nonzero(caps[r] > 0)[0].tolist():
@@ -372,6 +383,9 @@ class _Model:
         self.y = [model.new_bool_var("") for _ in range(len(pairs))]
         self.x_index = np.fromiter((v.index for v in self.x), dtype=np.int64, count=len(self.x))
         self.y_index = np.fromiter((v.index for v in self.y), dtype=np.int64, count=len(self.y))
+        self.opened = problem.used(pairs, np.zeros((len(pairs), 1), dtype=np.int64))
+        for r in np.nonzero(self.opened)[0].tolist():
+            model.add(self.y[r] == 1)
         rows = self.cells[:, 0]
         for j, r in enumerate(rows.tolist()):
             model.add(self.x[j] <= int(caps[self.cells[j, 0], self.cells[j, 1]]) * self.y[r])
@@ -405,13 +419,13 @@ class _Model:
 
     def first_value(self, flow: np.ndarray) -> float:
         """Objective 1 of a plan: trips, plus the weighted depots over the limit."""
-        used = flow.sum(axis=1) > 0
+        used = (flow.sum(axis=1) > 0) | self.opened
         return float(used.sum() + self.weight * sum(self._over(used)))
 
     def hint(self, flow: np.ndarray) -> None:
         """A whole-plan hint, written to the model's proto in three bulk extends: one
         add_hint call per variable costs about 8 us, which on a district is most of a second."""
-        used = flow.sum(axis=1) > 0
+        used = (flow.sum(axis=1) > 0) | self.opened
         hint = self.model.proto.solution_hint
         hint.vars.extend(self.x_index.tolist())
         hint.values.extend(flow[self.cells[:, 0], self.cells[:, 1]].tolist())

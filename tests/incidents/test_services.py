@@ -207,6 +207,20 @@ def test_forbidden_routes_are_not_used_and_pinned_ones_are(world: Any) -> None:
     assert exc.value.field == "pinned[0].depot"
 
 
+def test_a_pinned_route_is_kept_by_the_fewest_trips_stage(world: Any) -> None:
+    receive(world, "TA", 1000, "LA")
+    receive(world, "TB", 1000, "LB")
+    code = declare(world, (GRID_A, 30))
+    free = plan_dict(world, allocation.get_plan(world, code, allocation.make_plan(world, code)))
+    free_depots = {s["depot"] for s in free["shipments"]}
+    other = ({"TA", "TB"} - free_depots or {"TB"}).pop()
+    number = allocation.make_plan(world, code, pins={"pinned": [{"depot": other,
+                                                                "area": GRID_A}]})
+    plan = allocation.get_plan(world, code, number)
+    assert other in {s["depot"] for s in plan_dict(world, plan)["shipments"]}
+    assert plan.summary["supplies"]["trips_status"] in ("optimal", "feasible")
+
+
 def test_a_shortfall_says_what_is_in_reach_and_what_lies_beyond(world: Any) -> None:
     receive(world, "TA", 100, "L1")
     far = world.scalar(select(Depot).where(Depot.code == "TB"))

@@ -113,3 +113,20 @@ def test_a_large_part_gets_a_plan_from_its_nearest_candidates(limit: int | None)
         assert trips_of(result.quantity) == bound
     else:
         assert result.gap == pytest.approx(1 - bound / trips_of(result.quantity), abs=1e-6)
+
+
+def test_an_opened_pair_stays_a_trip_and_carries_what_it_can_cheaply() -> None:
+    # A needs 10 water and 10 food; D0 holds both (one trip would do), D1 only water, and the
+    # coordinator pinned D1 -> A (no transport cost)
+    p = trips.TripProblem(np.array([[40, 40], [40, 0]]), np.array([[10, 10]]),
+                          np.array([0, 1]), np.array([0, 0]),
+                          np.array([[5, 5], [0, 0]], dtype=np.int64),
+                          np.array([[0, 10], [10, 0]]), opened=np.array([False, True]))
+    result = trips.consolidate(p, time.monotonic() + 5)
+    assert keeps_amounts(p, result.quantity)
+    assert result.quantity[1].tolist() == [10, 0]  # the pinned route carries the water
+    assert trips_of(result.quantity) == 2 and result.status == "optimal"
+    free = trips.consolidate(trips.TripProblem(p.available, p.target, p.pair_depot,
+                                               p.pair_area, p.unit_cost, p.flow),
+                             time.monotonic() + 5)
+    assert trips_of(free.quantity) == 1  # without the pin D0 carries both

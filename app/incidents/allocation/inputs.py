@@ -129,7 +129,7 @@ class Inputs:
     # (depot id, item) -> units of the protected reserve the plan leaves (not in depots' stock)
     reserve_kept: dict[tuple[int, str], int] = field(default_factory=dict)
     reserve_policy: reserves.Policy | None = None
-    pinned: bool = False  # the plan has pinned routes
+    pinned_routes: frozenset[tuple[str, str]] = frozenset()  # (depot, node) the plan must use
     nodes: list[Node] = field(default_factory=list)
     node_of: dict[int, str] = field(default_factory=dict)  # affected area id -> node code
     vehicles: dict[int, list[VehicleRow]] = field(default_factory=dict)  # depot id -> fleet
@@ -168,14 +168,16 @@ def load_inputs(session: Session, incident: Incident, pins: dict[str, Any]) -> I
     rule = reserves.policy(session, incident)
     kept = _keep_reserves(session, rule, depots)
     nodes, node_of = _nodes(session, areas)
-    routes, distances = _routes(depots, nodes, incident.max_distance_km,
-                                _pins_to_nodes(pins, areas, node_of))
+    node_pins = _pins_to_nodes(pins, areas, node_of)
+    routes, distances = _routes(depots, nodes, incident.max_distance_km, node_pins)
+    pinned = frozenset(key for r in node_pins["pinned"]
+                       if (key := (r["depot"], r["area"])) in routes)
     placed, busy, assigned = _people_and_teams_committed(session, incident)
     return Inputs(incident, delivery, areas, items, need, _committed(session, incident),
                   depots, lots, routes, distances, _shelters(session, incident), placed, busy,
                   assigned, _level_rules(session, incident), _members(session, incident),
                   fingerprint(session, incident), kept, rule,
-                  bool(pins.get("pinned")), nodes, node_of, _vehicles(session, depots))
+                  pinned, nodes, node_of, _vehicles(session, depots))
 
 
 def _vehicles(session: Session, depots: list[DepotRow]) -> dict[int, list[VehicleRow]]:

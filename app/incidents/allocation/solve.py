@@ -61,7 +61,8 @@ def supply_problem(inputs: Inputs) -> supplies.SupplyProblem:
                 priority[item] = max(prio - done, 0)
         areas.append(supplies.AreaNeed(node.code, node.lat, node.lon, demand, priority))
     depots = [supplies.DepotStock(d.code, d.lat, d.lon, d.stock) for d in inputs.depots]
-    routes = [supplies.Route(d, a, km) for (d, a), km in inputs.routes.items()]
+    routes = [supplies.Route(d, a, km, (d, a) in inputs.pinned_routes)
+              for (d, a), km in inputs.routes.items()]
     specs = [supplies.ItemSpec(code, float(inputs.items[code].weight_kg)) for code in items]
     limit = assumptions()["solver"].get("max_depots_per_area")
     return supplies.SupplyProblem(specs, depots, areas, routes, max_distance_km=float("inf"),
@@ -102,9 +103,8 @@ def _supplies(inputs: Inputs, out: Solved) -> None:
     solver = assumptions()["solver"]
     plan = supplies.solve(problem, supplies.SolveParams(
         time_limit_s=time_limit(), workers=os.cpu_count() or 1,
-        # pinned routes are used first: the trips stage, which may move amounts to other
-        # depots, runs only for plans without them (it cannot yet hold a pair open)
-        consolidate=bool(solver.get("supply_trips", True)) and not inputs.pinned,
+        # pinned routes are used first (no transport cost) and the trips stage keeps them
+        consolidate=bool(solver.get("supply_trips", True)),
         consolidate_time_s=float(solver["supply_trips_time_s"])))
     out.statuses["supplies"] = plan.status
     area_ids = {node.code: node.area_id for node in inputs.nodes}
