@@ -26,15 +26,13 @@ EXAMPLE: dict[str, Any] = {
 def drills(tmp_path: Path) -> Any:
     """Run `readygrid drills plan FILE`, with a database URL that cannot be opened."""
     missing = tmp_path / "no-such-dir" / "readygrid.sqlite"
-    env = {**os.environ, "READYGRID_DATABASE_URL": f"sqlite:///{missing}",
-           "READYGRID_SECRET_KEY": "test"}
+    env = {"READYGRID_DATABASE_URL": f"sqlite:///{missing}", "READYGRID_SECRET_KEY": "test"}
 
     def run(data: Any, *args: str) -> subprocess.CompletedProcess[str]:
         path = tmp_path / "drills.json"
         path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
-        done = subprocess.run([sys.executable, "-c", "from app.cli import main; main()",
-                               "drills", "plan", str(path), *args], capture_output=True,
-                              text=True, env=env, cwd=tmp_path, timeout=120)
+        # in this process (the installed command itself: the missing-file test below)
+        done = readygrid(["drills", "plan", str(path), *args], env, tmp_path)
         assert not missing.parent.exists()  # nothing touched a database
         return done
 
