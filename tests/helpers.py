@@ -37,12 +37,24 @@ def no_database(tmp_path: Path) -> dict[str, str]:
 
 def readygrid(args: list[str], env: dict[str, str], cwd: Path
               ) -> subprocess.CompletedProcess[str]:
+    from app import create_app
     from app.cli import command_line
+
+    made: list[Any] = []
+
+    def factory() -> Any:
+        made.append(create_app())
+        return made[-1]
 
     # FlaskGroup sets FLASK_RUN_FROM_CLI in os.environ: named here, the runner restores it
     env = {**env, "FLASK_RUN_FROM_CLI": ""}
     with contextlib.chdir(cwd):
-        result = CliRunner().invoke(command_line(), args, env=env, prog_name="readygrid")
+        try:
+            result = CliRunner().invoke(command_line(factory), args, env=env,
+                                        prog_name="readygrid")
+        finally:  # as a process's exit would: no connection outlives the command
+            for app in made:
+                app.extensions["readygrid.engine"].dispose()
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(["readygrid", *args], result.exit_code, result.stdout,

@@ -21,7 +21,7 @@ from app.core.vocabulary import Hazard
 from app.incidents import dispatches as dispatch_svc
 from app.incidents import page_views as views
 from app.incidents import services as incident_svc
-from app.incidents import workflows
+from app.incidents import summary, workflows
 from app.incidents.allocation import services as allocation
 from app.incidents.enums import DispatchStatus, IncidentStatus
 from app.incidents.forms import (
@@ -33,7 +33,7 @@ from app.incidents.forms import (
     RouteForm,
 )
 from app.incidents.models import Incident
-from app.incidents.views import incident_dict, plan_dict
+from app.incidents.views import explain_item, incident_dict, plan_dict
 from app.resources.enums import Speciality, TeamKind
 from app.resources.levels import district_of
 from app.stock.models import Depot, Item
@@ -124,7 +124,13 @@ def _page(code: str, **forms: Any) -> dict[str, Any]:
         "specialities": {s.value: s.label(lang) for s in Speciality},
         "dispatches": _dispatches(found),
         "items": {i.code: i for i in session.scalars(select(Item))}}
-    if view:
+    if view and plan is not None:
+        rows = summary.item_rows(session, plan)
+        for row in rows:
+            row.why = explain_item(row.shortfall, row.unit, row.in_reach, row.reserve,
+                                         found.max_distance_km)
+        ctx.update(summary_items=rows, summary_areas=summary.area_rows(session, plan),
+                   item_names={r.code: r.name for r in rows})
         cover = views.coverage(view["needs"])
         groups = views.shipment_groups(view["shipments"], view)
         show_all = request.args.get("shipments") == "all"

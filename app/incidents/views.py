@@ -61,6 +61,24 @@ def explain_line(reason: dict[str, Any], item: str, planned: int) -> str:
     return _("; ").join(parts)
 
 
+def explain_item(shortfall: int, unit: str, in_reach: int, reserve: int,
+                 reach_km: float) -> str:
+    """"Short by 12,000 L; 8,100 L in reach within 30 km; 2,000 L kept as protected reserve" —
+    an item's shortfall over the whole incident in one sentence ("" when none)."""
+    if shortfall <= 0:
+        return ""
+    parts = [_("short by %(n)s %(unit)s", n=_num(shortfall), unit=unit)]
+    if in_reach:
+        parts.append(_("%(n)s %(unit)s in reach within %(km)s km", n=_num(in_reach),
+                       unit=unit, km=_num(reach_km)))
+    else:
+        parts.append(_("no depot within %(km)s km has any free (unreserved, unexpired)",
+                       km=_num(reach_km)))
+    if reserve:
+        parts.append(_("%(n)s %(unit)s kept as protected reserve", n=_num(reserve), unit=unit))
+    return _("; ").join(parts)
+
+
 def explain_unfilled(row: dict[str, Any]) -> str:
     """Why a team need of an area is not filled (plans made before the reasons: none)."""
     code = row.get("code")

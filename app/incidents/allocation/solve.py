@@ -135,7 +135,8 @@ def _supplies(inputs: Inputs, out: Solved) -> None:
         "trips_status": plan.consolidation.status,
         "trips_gap": plan.consolidation.gap,
         "short_lines": sum(1 for line in out.lines if line["reason"]),
-        "unreachable": len(plan.unreachable), "solve_seconds": plan.solve_seconds}
+        "unreachable": len(plan.unreachable), "solve_seconds": plan.solve_seconds,
+        "in_reach": _in_reach_overall(inputs)}
     out.summary["reserves"] = reserve_summary(inputs)
     out.summary["points"] = points_summary(inputs)
 
@@ -243,6 +244,18 @@ def _lots_for(inputs: Inputs, shipments: list[supplies.Shipment], area_ids: dict
         if need:  # the optimiser never ships more than the lots hold
             raise AssertionError(f"lots of {s.item} in {s.depot} short by {need}")
     return rows
+
+
+def _in_reach_overall(inputs: Inputs) -> dict[str, int]:
+    """Per item: units held by the depots that may serve some affected area, each counted
+    once (the per-area figures share depots, so they do not add up)."""
+    serving = {depot for depot, _ in inputs.routes}
+    out: dict[str, int] = {}
+    for depot in inputs.depots:
+        if depot.code in serving:
+            for item, units in depot.stock.items():
+                out[item] = out.get(item, 0) + int(units)
+    return out
 
 
 def _in_reach(inputs: Inputs) -> dict[tuple[str, str], int]:
