@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -232,3 +233,17 @@ def plan_map(session: Session, incident: dict[str, Any], plan: dict[str, Any],
 
 def _percent(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio * 100:.0f}%"
+
+
+def since(started: datetime, now: datetime) -> str:
+    """"3 h 20 min since it was declared" — how long the response has run."""
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    minutes = max(int((now - started).total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h since it was declared", d=days, h=hours)
+    if hours:
+        return _("%(h)s h %(m)s min since it was declared", h=hours, m=mins)
+    return _("%(m)s min since it was declared", m=mins)

@@ -123,7 +123,8 @@ def _page(code: str, **forms: Any) -> dict[str, Any]:
         "kinds": {k.value: k.label(lang) for k in TeamKind},
         "specialities": {s.value: s.label(lang) for s in Speciality},
         "dispatches": _dispatches(found),
-        "items": {i.code: i for i in session.scalars(select(Item))}}
+        "items": {i.code: i for i in session.scalars(select(Item))},
+        "since": views.since(found.started_at, utcnow()) if found.closed_at is None else None}
     if view and plan is not None:
         rows = summary.item_rows(session, plan)
         for row in rows:

@@ -63,7 +63,7 @@ def explain_line(reason: dict[str, Any], item: str, planned: int) -> str:
 
 def explain_item(shortfall: int, unit: str, in_reach: int, reserve: int,
                  reach_km: float) -> str:
-    """"Short by 12,000 L; 8,100 L in reach within 30 km; 2,000 L kept as protected reserve" —
+    """"Short by 12,000 L; 8,100 L in reach within 30 km; 2,000 L more kept as protected reserve" —
     an item's shortfall over the whole incident in one sentence ("" when none)."""
     if shortfall <= 0:
         return ""
@@ -75,7 +75,8 @@ def explain_item(shortfall: int, unit: str, in_reach: int, reserve: int,
         parts.append(_("no depot within %(km)s km has any free (unreserved, unexpired)",
                        km=_num(reach_km)))
     if reserve:
-        parts.append(_("%(n)s %(unit)s kept as protected reserve", n=_num(reserve), unit=unit))
+        parts.append(_("%(n)s %(unit)s more kept as protected reserve", n=_num(reserve),
+                       unit=unit))
     return _("; ").join(parts)
 
 
