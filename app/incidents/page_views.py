@@ -144,18 +144,29 @@ def coverage(needs: list[dict[str, Any]]) -> dict[str, float]:
     return worst
 
 
-def needs_table(needs: list[dict[str, Any]], area: str | None,
-                show_all: bool) -> dict[str, Any]:
-    """Rows with a shortfall first, then the first few others, unless all are asked for."""
-    rows = [r for r in needs if r["area"] == area] if area else needs
+def needs_table(needs: list[dict[str, Any]], area: str | None, show_all: bool,
+                item: str | None = None, sort: str | None = None,
+                short_only: bool = False) -> dict[str, Any]:
+    """The ICS-215 rows of one area and item (or all), sorted by shortfall (largest first),
+    area or item; without `show_all`, the rows short first, then a few others."""
+    rows = [r for r in needs if (not area or r["area"] == area)
+            and (not item or r["item"] == item)]
     short = [r for r in rows if r["shortfall"]]
+    sort = sort if sort in ("shortfall", "area", "item") else "shortfall"
     if show_all:
-        shown = rows
+        shown = short if short_only else rows
+        if sort == "shortfall":
+            shown = sorted(shown, key=lambda r: (-r["shortfall"], r["area"], r["item"]))
+        elif sort == "item":
+            shown = sorted(shown, key=lambda r: (r["item_name"], r["area"]))
     else:
         rest = [r for r in rows if not r["shortfall"]]
         shown = (short + rest)[:max(NEEDS_SHOWN, min(len(short), SHORT_SHOWN))]
     return {"rows": shown, "total": len(rows), "short": len(short), "all": show_all,
-            "area": area}
+            "area": area, "item": item, "sort": sort, "short_only": short_only,
+            "area_choices": sorted({r["area"] for r in needs}),
+            "item_choices": sorted({(r["item"], r["item_name"]) for r in needs},
+                                   key=lambda x: x[1])}
 
 
 def shipment_groups(shipments: list[dict[str, Any]],

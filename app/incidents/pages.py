@@ -104,7 +104,17 @@ def incident(code: str) -> str:
     return render_template("incidents/detail.html", **_page(code))
 
 
-def _page(code: str, **forms: Any) -> dict[str, Any]:
+@bp.get("/incidents/<code>/<any(needs, shipments, people, dispatches):part>")
+def part(code: str, part: str) -> str:
+    """One of the incident's full tables on a page of its own (the incident page links it)."""
+    titles = {"needs": _("Needs (ICS-215)"), "shipments": _("Shipments by route"),
+              "people": _("Shelter places and team assignments"),
+              "dispatches": _("Dispatch orders")}
+    return render_template("incidents/part.html", part=part, part_title=titles[part],
+                           **_page(code, full=True))
+
+
+def _page(code: str, full: bool = False, **forms: Any) -> dict[str, Any]:
     """Everything the incident page shows; `forms` replace the fresh ones (with errors)."""
     session = db.session()
     found = incident_svc.load(session, code)
@@ -137,7 +147,9 @@ def _page(code: str, **forms: Any) -> dict[str, Any]:
         show_all = request.args.get("shipments") == "all"
         ctx.update(cover=cover, map_svg=views.plan_map(session, info, view, cover, lang),
                    needs=views.needs_table(view["needs"], request.args.get("area"),
-                                           request.args.get("needs") == "all"),
+                                           full or request.args.get("needs") == "all",
+                                           request.args.get("item"), request.args.get("sort"),
+                                           request.args.get("short") == "1"),
                    groups=groups if show_all else groups[:views.GROUPS_SHOWN],
                    distribution=views.distribution_lists(view),
                    groups_total=len(groups), area_names={a["area"]: a["name"]
