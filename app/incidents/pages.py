@@ -317,7 +317,7 @@ def confirm(code: str) -> Response:
             "reserved.", n=form.plan.data, k=len(orders)) if exercise else
           _("Plan %(n)s confirmed: stock reserved, %(k)s dispatch orders open.",
             n=form.plan.data, k=len(orders)), "ok")
-    return redirect(_back(code, "dispatches"))
+    return redirect(url_for(".part", code=code, part="dispatches"))
 
 
 @bp.post("/incidents/<code>/close")
@@ -339,7 +339,7 @@ def close_dispatch(code: str, action: str) -> Response:
     else:
         done = _("Dispatch %(code)s cancelled: its stock is back in the depot.", code=code)
     return _act("dispatches", lambda: run(session, code), done,
-                _back(incident.code, "dispatches"))
+                url_for(".part", code=incident.code, part="dispatches"))
 
 
 @bp.get("/incidents/<code>/dispatches/print")

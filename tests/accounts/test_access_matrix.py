@@ -831,8 +831,10 @@ def _page_path(rule: str, records: dict[str, dict[str, tuple[Any, Any]]],
     values = {name: pair[which] for name, pair in records[prefix].items()}
     values.setdefault("kind", "needs.csv" if "/exports/" in rule else "depots")
     values.setdefault("action", "cancel")
+    for options, name in re.findall(r"<any\(([^)]*)\):(\w+)>", rule):  # its last option
+        values.setdefault(name, options.split(",")[-1].strip())
     try:
-        return fill(rule.replace("<any(deliver, cancel):action>", "<action>"), values)
+        return fill(re.sub(r"<any\([^)]*\):(\w+)>", r"<\1>", rule), values)
     except KeyError:
         return None
 

@@ -36,7 +36,9 @@ def test_a_coordinator_declares_by_form_and_lands_on_the_needs_table(app: Any, c
     resp = declare_form(client, **{f"affected-{GRID}": "200", f"displaced-{GRID}": "40"})
     assert resp.status_code == 302 and "/incidents/INC-" in resp.headers["Location"]
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "暴雨内涝" in html and 'class="grid needs"' in html and "<svg" in html
+    assert "暴雨内涝" in html and 'class="grid item-summary"' in html and "<svg" in html
+    assert 'class="grid needs"' in page_of(client, resp.headers["Location"].rsplit("/", 1)[-1],
+                                           "/needs")
     assert "flash ok" in html  # the flash says it is declared
     areas = html[html.index('id="areas"'):html.index('id="teams"')]
     assert GRID in areas and OTHER in areas and ">200<" in areas and ">40<" in areas
@@ -90,7 +92,8 @@ def test_staff_and_officials_read_but_see_no_forms_and_cannot_post(app: Any,
         assert code in listing and "/incidents/new" not in listing
         assert client.get("/incidents/new").status_code == 403
         html = page_of(client, code)
-        assert 'class="grid needs"' in html
+        assert 'class="grid item-summary"' in html
+        assert 'class="grid needs"' in page_of(client, code, "/needs")
         for action in ("/level", "/confirm", "/tasks/", "/routes", "/plans", "/close"):
             assert f'action="/incidents/{code}{action}' not in html, (user, action)
         token = csrf_token(html)
@@ -99,7 +102,7 @@ def test_staff_and_officials_read_but_see_no_forms_and_cannot_post(app: Any,
                           (f"/incidents/{code}/plans", {}), ("/incidents/new", {})):
             resp = client.post(url, data={"csrf_token": token, **data})
             assert resp.status_code == 403, (user, url)
-    assert "P1-001" not in page_of(signed_in(app, "coordinator"), code)
+    assert "P1-001" not in page_of(signed_in(app, "coordinator"), code, "/dispatches")
 
 
 def test_confirm_opens_dispatch_orders_to_deliver_and_print(app: Any, client: Any,
@@ -119,7 +122,8 @@ def test_confirm_opens_dispatch_orders_to_deliver_and_print(app: Any, client: An
     assert orders and "已预留待发" in html
     resp = client.post(f"/dispatches/{orders[0]}/deliver", data={"csrf_token": csrf_token(html)})
     assert resp.status_code == 302
-    delivered = page_of(client, code)
+    assert resp.headers["Location"].endswith(f"/incidents/{code}/dispatches")
+    delivered = page_of(client, code, "/dispatches")
     row = delivered[delivered.index(f">{orders[0]}<"):].split("</tr>")[0]
     assert "已送达" in row
     with system(app) as session:
@@ -210,18 +214,32 @@ def test_changing_the_areas_replans_at_once(client: Any, demo: Any) -> None:
     assert resp.status_code == 422 and "NOPE-1" in resp.get_data(as_text=True)
 
 
-def test_long_needs_tables_are_trimmed_until_all_are_asked_for(client: Any, demo: Any) -> None:
+def test_the_full_needs_table_filters_and_sorts_on_a_page_of_its_own(client: Any,
+                                                                     demo: Any) -> None:
     sign_in(client, "coordinator")
     code = declare(client, pick=[], community=["S01-C01", "S01-C02", "S02-C01", "S02-C02"])
 
-    def rows(html: str) -> int:
+    def rows(query: str = "") -> list[tuple[str, str, int]]:
+        html = page_of(client, code, "/needs" + query)
         table = html.split('class="grid needs"')[1].split("</table>")[0]
-        return table.count('<td class="code">')
+        out = []
+        for row in re.findall(r'<tr class="[^"]*"><td class="code">([^<]+)</td><td>([^<]+)'
+                              r'.*?<td class="num">([^<]+)</td></tr>', table, re.S):
+            area, item, short = row
+            out.append((area, item.strip(), 0 if short == "—" else int(short.replace(",", ""))))
+        return out
 
-    trimmed, everything = rows(page_of(client, code)), rows(page_of(client, code, "?needs=all"))
-    assert trimmed < everything and everything >= 8 * 10
-    only = page_of(client, code, f"?area={GRID}&needs=all")
-    assert 0 < rows(only) < everything
+    everything = rows()
+    assert len(everything) >= 8 * 10
+    assert 'class="grid needs"' not in page_of(client, code)  # not on the first page
+    only = rows(f"?area={GRID}")
+    assert only and {a for a, _, _ in only} == {GRID}
+    water = rows("?item=WATER-DRINK")
+    assert water and len({i for _, i, _ in water}) == 1 and len(water) < len(everything)
+    short = rows("?short=1&sort=shortfall")
+    assert short and all(s > 0 for _, _, s in short)
+    assert [s for _, _, s in short] == sorted((s for _, _, s in short), reverse=True)
+    assert len(short) == sum(1 for _, _, s in everything if s)
 
 
 def test_english_labels_after_the_language_toggle(client: Any, demo: Any) -> None:
@@ -229,8 +247,8 @@ def test_english_labels_after_the_language_toggle(client: Any, demo: Any) -> Non
     code = declare(client)
     client.get("/lang/en")
     html = page_of(client, code)
-    for text in ("Affected areas", "Needs (ICS-215)", "Confirm plan 1", "Checklist",
-                 "Level III response", "Incidents"):
+    for text in ("Affected areas", "Supplies for the whole incident", "Needs (ICS-215)",
+                 "Confirm plan 1", "Checklist", "Level III response", "Incidents"):
         assert text in html, text
     assert "Flood" in client.get("/incidents").get_data(as_text=True)
 
