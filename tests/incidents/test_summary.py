@@ -11,8 +11,23 @@ from app.core import db
 from app.incidents import summary
 from app.incidents.allocation import services as allocation
 from app.incidents.views import plan_dict
-from tests.helpers import sign_in, system
-from tests.incidents.test_pages import declare, page_of
+from tests.helpers import csrf_token, sign_in, system
+
+
+def declare(client: Any, **over: Any) -> str:
+    """Declare a level III flood by the form (two grids of S01-C01 unless told)."""
+    token = csrf_token(client.get("/incidents/new").get_data(as_text=True))
+    data = {"csrf_token": token, "title": "暴雨内涝", "hazard": "flood", "level": "3",
+            "duration_days": "2", "pick": ["S01-C01-G01", "S01-C01-G02"], **over}
+    resp = client.post("/incidents/new", data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
+    return str(resp.headers["Location"].rsplit("/", 1)[-1])
+
+
+def page_of(client: Any, code: str, query: str = "") -> str:
+    resp = client.get(f"/incidents/{code}{query}")
+    assert resp.status_code == 200
+    return str(resp.get_data(as_text=True))
 
 
 def _plan(app: Any, code: str) -> Any:
