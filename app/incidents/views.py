@@ -77,7 +77,8 @@ def explain_item(shortfall: int, unit: str, in_reach: int, reserve: int,
     if reserve:
         parts.append(_("%(n)s %(unit)s more kept as protected reserve", n=_num(reserve),
                        unit=unit))
-    return _("; ").join(parts)
+    sentence = _("; ").join(parts)
+    return sentence[:1].upper() + sentence[1:]  # a sentence of its own, not a clause
 
 
 def explain_unfilled(row: dict[str, Any]) -> str:
