@@ -27,6 +27,7 @@ from app.areas.models import Area
 from app.cli.db import upgrade
 from app.core import db
 from app.core.actor import reset_actor, set_actor, system_actor
+from app.core.errors import Conflict
 from app.core.vocabulary import AreaLevel
 from app.incidents import workflows
 from app.incidents.allocation import services as allocation
@@ -100,7 +101,11 @@ def run(seed: int) -> int:
                             session = db.session()
                             plan = allocation.get_plan(session, code, None)
                             started = time.perf_counter()
-                            allocation.confirm(session, code, plan.number)
+                            try:
+                                allocation.confirm(session, code, plan.number)
+                            except Conflict as exc:  # the flood took stock: its fresh plan
+                                started = time.perf_counter()
+                                allocation.confirm(session, code, exc.extra["fresh_plan"])
                             console.print(f"  confirm {case}: "
                                           f"{time.perf_counter() - started:.2f} s",
                                           highlight=False)

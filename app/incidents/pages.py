@@ -111,10 +111,10 @@ def part(code: str, part: str) -> str:
               "people": _("Shelter places and team assignments"),
               "dispatches": _("Dispatch orders")}
     return render_template("incidents/part.html", part=part, part_title=titles[part],
-                           **_page(code, full=True))
+                           **_page(code, full=True, part=part))
 
 
-def _page(code: str, full: bool = False, **forms: Any) -> dict[str, Any]:
+def _page(code: str, full: bool = False, part: str = "", **forms: Any) -> dict[str, Any]:
     """Everything the incident page shows; `forms` replace the fresh ones (with errors)."""
     session = db.session()
     found = incident_svc.load(session, code)
@@ -124,7 +124,9 @@ def _page(code: str, full: bool = False, **forms: Any) -> dict[str, Any]:
     number = request.args.get("plan", type=int)
     plan = next((p for p in found.plans if p.number == number), None) or (
         found.plans[-1] if found.plans else None)
-    view = plan_dict(session, plan) if plan else None
+    # the lines' reasons only where they are shown (the needs table): 1,430 of them on a
+    # whole-district incident cost a third of the page
+    view = plan_dict(session, plan, explain=part == "needs") if plan else None
     newest = plan is not None and plan is found.plans[-1]
     writable = may("incidents") and found.status is IncidentStatus.ACTIVE
     ctx: dict[str, Any] = {

@@ -28,6 +28,7 @@ from app.incidents.enums import IncidentEventKind, IncidentStatus, MobilisationS
 from app.incidents.models import Incident, IncidentArea, IncidentEvent, IncidentTask, Mobilisation
 from app.resources.enums import Availability
 from app.resources.levels import district_of, get_level, teams_mobilised
+from app.resources.models import Team
 
 
 @cache
@@ -218,7 +219,9 @@ def load(session: Session, code: str) -> Incident:
     """An incident by code, in the actor's scope."""
     incident = session.scalar(select(Incident).where(Incident.code == code).options(
         selectinload(Incident.areas).selectinload(IncidentArea.area),
-        selectinload(Incident.mobilisations).selectinload(Mobilisation.team)))
+        # teams with their members (the page counts them): one query, not one per team
+        selectinload(Incident.mobilisations).selectinload(Mobilisation.team)
+        .selectinload(Team.members)))
     if incident is None:
         raise NotFound(_("No incident with code '%(code)s'.", code=code), field="incident")
     if not any(actor().covers(ia.area.path) for ia in incident.areas):

@@ -159,8 +159,9 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
     }
 
 
-def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
-    """A plan with its ICS-215 lines, shipments, placements, assignments and explanations."""
+def plan_dict(session: Session, plan: AllocationPlan, explain: bool = True) -> dict[str, Any]:
+    """A plan with its ICS-215 lines, shipments, placements, assignments and explanations
+    (without `explain`, the lines' reasons stay empty: a page that shows none)."""
     lines = session.scalars(select(PlanLine).where(PlanLine.plan_id == plan.id)
                             .options(selectinload(PlanLine.area), selectinload(PlanLine.item))
                             .order_by(PlanLine.id)).all()
@@ -200,7 +201,8 @@ def plan_dict(session: Session, plan: AllocationPlan) -> dict[str, Any]:
                    "required": ln.required, "priority": ln.priority, "committed": ln.committed,
                    "in_reach": ln.in_reach, "planned": ln.planned,
                    "priority_planned": ln.priority_planned, "shortfall": ln.shortfall,
-                   "reason": explain_line(ln.reason, _name(ln.item), ln.planned)} for ln in lines],
+                   "reason": explain_line(ln.reason, _name(ln.item), ln.planned) if explain
+                   else ""} for ln in lines],
         "shipments": [{"depot": s.depot.code, "area": s.area.code, "item": s.item.code,
                        "item_name": _name(s.item), "lot": s.lot.lot_number,
                        "expiry_date": s.lot.expiry_date.isoformat() if s.lot.expiry_date
