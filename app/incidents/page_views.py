@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.areas.models import Area
@@ -132,6 +132,14 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
              "needed_by": d.plan.delivery_date.date(),
              "may_close": may_write and d.status is DispatchStatus.RESERVED
              and (me.covers(d.area.path) or me.covers(d.depot.area.path))} for d in rows]
+
+
+def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:
+    """How many dispatch orders the incident has, and how many are still to deliver."""
+    counts = dict(session.execute(
+        select(Dispatch.status, func.count(Dispatch.id))
+        .where(Dispatch.incident_id == incident.id).group_by(Dispatch.status)).all())
+    return {"total": sum(counts.values()), "open": counts.get(DispatchStatus.RESERVED, 0)}
 
 
 def coverage(needs: list[dict[str, Any]]) -> dict[str, float]:

@@ -134,7 +134,9 @@ def _page(code: str, full: bool = False, part: str = "", **forms: Any) -> dict[s
         "writable": writable, "plans": [(p.number, p.status) for p in found.plans],
         "kinds": {k.value: k.label(lang) for k in TeamKind},
         "specialities": {s.value: s.label(lang) for s in Speciality},
-        "dispatches": _dispatches(found),
+        # the orders themselves only on their page; elsewhere how many (one grouped query)
+        "dispatches": _dispatches(found) if part == "dispatches" else [],
+        "dispatch_counts": views.dispatch_counts(session, found),
         "items": {i.code: i for i in session.scalars(select(Item))},
         "since": views.since(found.started_at, utcnow()) if found.closed_at is None else None}
     if view and plan is not None:
