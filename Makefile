@@ -2,7 +2,8 @@
 #   make run    the web app and API on SQLite with the demo district, http://127.0.0.1:5000
 #   make test   the whole test suite (SQLite; set READYGRID_TEST_DATABASE_URL for PostgreSQL):
 #               one worker per CPU (pytest-xdist), then the `serial` tests in one process
-#   make bench  inventory, allocation (and its operational figures) and plan-PDF benchmarks
+#   make bench  inventory, allocation (and its operational figures), the incident page and
+#               plan-PDF benchmarks
 #               (installs PuLP)
 .PHONY: run test bench lint
 
@@ -24,6 +25,7 @@ bench:
 	@status=0; $(VENV)/python -m bench.inventory || status=1; \
 	  $(VENV)/python -m bench.allocation || status=1; \
 	  $(VENV)/python -m bench.operations || status=1; \
+	  $(VENV)/python -m bench.incident_page || status=1; \
 	  $(VENV)/python -m bench.plans || status=1; exit $$status
 
 lint:
