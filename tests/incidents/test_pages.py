@@ -295,3 +295,18 @@ def test_the_incident_page_offers_hxl_and_edxl_downloads(app: Any, client: Any,
     other = declare(client, pick=["S02-C01-G01"])
     assert staff.get(f"/incidents/{other}/exports/needs.csv").status_code == 403
 
+
+def test_delivering_an_order_asks_first_with_what_it_issues(client: Any, demo: Any) -> None:
+    # "Delivering an order, which issues stock irreversibly, has no confirmation while
+    # cancelling does"
+    sign_in(client, "coordinator")
+    code = declare(client)
+    html = page_of(client, code)
+    plan = re.search(r'name="plan"[^>]*value="(\d+)"', html).group(1)
+    client.post(f"/incidents/{code}/confirm", data={"csrf_token": csrf_token(html), "plan": plan})
+    orders = page_of(client, code, "/dispatches")
+    forms = re.findall(r'<form method="post" action="/dispatches/([^/]+)/deliver"[^>]*>', orders)
+    assert forms
+    for form in re.findall(r'<form method="post" action="/dispatches/[^/]+/deliver"[^>]*>',
+                           orders):
+        assert "data-confirm=" in form and "批次" in form, form
