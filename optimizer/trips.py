@@ -62,11 +62,16 @@ class TripProblem:
     limit: int | None = None  # most depots per area
     opened: np.ndarray | None = None  # pair: a trip every plan makes (a pinned route)
 
+    def opened_at(self, pairs: np.ndarray) -> np.ndarray:
+        """Which of these pairs every plan uses (pinned routes)."""
+        if self.opened is None:
+            return np.zeros(len(pairs), dtype=bool)
+        out: np.ndarray = self.opened[pairs]
+        return out
+
     def used(self, pairs: np.ndarray, flow: np.ndarray) -> np.ndarray:
         """The trips of a plan on these pairs: those carrying something, and the opened."""
-        used: np.ndarray = flow.sum(axis=1) > 0
-        if self.opened is not None:
-            used |= self.opened[pairs]
+        used: np.ndarray = (flow.sum(axis=1) > 0) | self.opened_at(pairs)
         return used
 
     @property
@@ -277,7 +282,7 @@ def lower_bound(problem: TripProblem, pairs: np.ndarray | None = None) -> int:
     per-area bound and the number of depots that must ship."""
     if pairs is None:
         pairs = np.arange(len(problem.pair_depot))
-    opened = int(problem.used(pairs, np.zeros((len(pairs), 1), dtype=np.int64)).sum())
+    opened = int(problem.opened_at(pairs).sum())
     return max(int(_min_depots(problem, pairs).sum()), len(_must_ship(problem, pairs)), opened)
 
 
@@ -303,7 +308,7 @@ def _slope_scaling(problem: TripProblem, pairs: np.ndarray, flow: np.ndarray,
     already uses the pair. Rounds until one gains no trip; the best plan found."""
     best, plan = flow.copy(), flow.copy()
     best_trips = int(problem.used(pairs, best).sum())
-    opened = problem.used(pairs, np.zeros_like(flow))
+    opened = problem.opened_at(pairs)
     caps = problem.caps[pairs]
     for _ in range(SCALING_ROUNDS):
         for k in np.nonzero(caps.sum(axis=0) > 0)[0].tolist():
@@ -343,7 +348,7 @@ def _drop(problem: TripProblem, pairs: np.ndarray, flow: np.ndarray,
     cheapest flows on the trips left."""
     caps = problem.caps[pairs]
     used = problem.used(pairs, flow)
-    opened = problem.used(pairs, np.zeros_like(flow))
+    opened = problem.opened_at(pairs)
     depots, d_ix = np.unique(problem.pair_depot[pairs], return_inverse=True)
     areas, a_ix = np.unique(problem.pair_area[pairs], return_inverse=True)
     nd, na = len(depots), len(areas)
@@ -383,7 +388,7 @@ class _Model:
         self.y = [model.new_bool_var("") for _ in range(len(pairs))]
         self.x_index = np.fromiter((v.index for v in self.x), dtype=np.int64, count=len(self.x))
         self.y_index = np.fromiter((v.index for v in self.y), dtype=np.int64, count=len(self.y))
-        self.opened = problem.used(pairs, np.zeros((len(pairs), 1), dtype=np.int64))
+        self.opened = problem.opened_at(pairs)
         for r in np.nonzero(self.opened)[0].tolist():
             model.add(self.y[r] == 1)
         rows = self.cells[:, 0]

@@ -111,11 +111,12 @@ def part(code: str, part: str) -> str:
               "people": _("Shelter places and team assignments"),
               "dispatches": _("Dispatch orders")}
     return render_template("incidents/part.html", part=part, part_title=titles[part],
-                           **_page(code, full=True, part=part))
+                           **_page(code, part=part))
 
 
-def _page(code: str, full: bool = False, part: str = "", **forms: Any) -> dict[str, Any]:
-    """Everything the incident page shows; `forms` replace the fresh ones (with errors)."""
+def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
+    """Everything the incident page shows, or one of its full tables (`part`); `forms`
+    replace the fresh ones (with errors)."""
     session = db.session()
     found = incident_svc.load(session, code)
     info = incident_dict(found)
@@ -139,19 +140,21 @@ def _page(code: str, full: bool = False, part: str = "", **forms: Any) -> dict[s
         "dispatch_counts": views.dispatch_counts(session, found),
         "items": {i.code: i for i in session.scalars(select(Item))},
         "since": views.since(found.started_at, utcnow()) if found.closed_at is None else None}
-    if view and plan is not None:
+    if view and plan is not None and not part:  # the first screen's summary and map
         rows = summary.item_rows(session, plan)
         for row in rows:
             row.why = explain_item(row.shortfall, row.unit, row.in_reach, row.reserve,
-                                         found.max_distance_km)
+                                   found.max_distance_km)
         ctx.update(summary_items=rows, summary_areas=summary.area_rows(session, plan),
                    item_names={r.code: r.name for r in rows})
+    if view:
         cover = views.coverage(view["needs"])
         groups = views.shipment_groups(view["shipments"], view)
         show_all = request.args.get("shipments") == "all"
-        ctx.update(cover=cover, map_svg=views.plan_map(session, info, view, cover, lang),
+        ctx.update(cover=cover,
+                   map_svg="" if part else views.plan_map(session, info, view, cover, lang),
                    needs=views.needs_table(view["needs"], request.args.get("area"),
-                                           full or request.args.get("needs") == "all",
+                                           bool(part) or request.args.get("needs") == "all",
                                            request.args.get("item"), request.args.get("sort"),
                                            request.args.get("short") == "1"),
                    groups=groups if show_all else groups[:views.GROUPS_SHOWN],

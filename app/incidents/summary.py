@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.areas.models import Area
 from app.core.i18n import lang
 from app.incidents.enums import DispatchStatus
 from app.incidents.models import AllocationPlan, Dispatch, IncidentArea, PlanLine, PlanShipment
 from app.stock.models import Item
+
+# a plan line whose committed and planned units fall short of what it requires
+_SHORT = case((PlanLine.committed + PlanLine.planned < PlanLine.required, 1), else_=0)
 
 
 @dataclass
@@ -67,11 +70,10 @@ def item_rows(session: Session, plan: AllocationPlan) -> list[ItemRow]:
     supplies = plan.summary.get("supplies", {})
     in_reach = supplies.get("in_reach") or {}
     kept = plan.summary.get("reserves", {}).get("kept", {})
-    short = case((PlanLine.committed + PlanLine.planned < PlanLine.required, 1), else_=0)
     rows: dict[str, ItemRow] = {}
     for item, req, prio, com, plan_units, n_short, reach in session.execute(
             select(Item, func.sum(PlanLine.required), func.sum(PlanLine.priority),
-                   func.sum(PlanLine.committed), func.sum(PlanLine.planned), func.sum(short),
+                   func.sum(PlanLine.committed), func.sum(PlanLine.planned), func.sum(_SHORT),
                    func.max(PlanLine.in_reach))
             .join(Item, Item.id == PlanLine.item_id).where(PlanLine.plan_id == plan.id)
             .group_by(Item.id).order_by(Item.code)):
@@ -101,27 +103,22 @@ def area_rows(session: Session, plan: AllocationPlan) -> list[AreaRow]:
     """One row per affected community (a grid declared on its own is its own row), each with
     its grids: people from the incident, the worst-covered item from the plan's lines."""
     lg = lang()
-    grid = aliased(Area)
     people = {ia_area: (aff, dis, vul) for ia_area, aff, dis, vul in session.execute(
         select(IncidentArea.area_id, IncidentArea.affected, IncidentArea.displaced,
                IncidentArea.vulnerable).where(IncidentArea.incident_id == plan.incident_id))}
-    short = case((PlanLine.committed + PlanLine.planned < PlanLine.required, 1), else_=0)
     worst: dict[int, tuple[float, str]] = {}
     shorts: dict[int, int] = {}
-    for area_id, item, covered, n_short in session.execute(
-            select(PlanLine.area_id, Item.code,
-                   func.min(case((PlanLine.required > 0,
-                                  (PlanLine.committed + PlanLine.planned) * 1.0
-                                  / PlanLine.required), else_=1.0)),
-                   func.sum(short))
-            .join(Item, Item.id == PlanLine.item_id).where(PlanLine.plan_id == plan.id)
-            .group_by(PlanLine.area_id, Item.code)):
-        value = min(float(covered), 1.0)
+    covered = case((PlanLine.required > 0,
+                    (PlanLine.committed + PlanLine.planned) * 1.0 / PlanLine.required),
+                   else_=1.0)
+    for area_id, item, cover, short in session.execute(  # one line per area and item
+            select(PlanLine.area_id, Item.code, covered, _SHORT)
+            .join(Item, Item.id == PlanLine.item_id).where(PlanLine.plan_id == plan.id)):
+        value = min(float(cover), 1.0)
         if area_id not in worst or value < worst[area_id][0]:
             worst[area_id] = (value, item)
-        shorts[area_id] = shorts.get(area_id, 0) + int(n_short or 0)
-    areas = {a.id: a for a in session.scalars(
-        select(grid).where(grid.id.in_(people)))}
+        shorts[area_id] = shorts.get(area_id, 0) + int(short)
+    areas = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(people)))}
     parents = {a.id: a for a in session.scalars(
         select(Area).where(Area.id.in_({a.unit_id for a in areas.values()})))}
     out: dict[int, AreaRow] = {}
