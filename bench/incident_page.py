@@ -10,9 +10,7 @@ page under 300 ms for the flood and under 1 s for the whole district. Exits 1 if
 """
 from __future__ import annotations
 
-import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +30,7 @@ from app.core.vocabulary import AreaLevel
 from app.incidents import workflows
 from app.incidents.allocation import services as allocation
 from app.incidents.services import AreaInput
+from bench import seeded_main, verdict
 
 console = Console(width=150)
 FLOOD = ["S01-C01", "S01-C02", "S01-C03", "S01-C04"]
@@ -125,17 +124,11 @@ def run(seed: int) -> int:
         table.add_row(case, stage, part, f"{seconds * 1000:.0f}", str(queries),
                       f"{size / 1024:.0f}")
     console.print(table)
-    for f in failures:
-        console.print(f"[red]floor missed:[/red] {f}", highlight=False)
-    if not failures:
-        console.print("[green]every floor met[/green]")
-    return 1 if failures else 0
+    return verdict(console, failures)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
-    sys.exit(run(parser.parse_args().seed))
+    seeded_main(__doc__ or "", run)
 
 
 if __name__ == "__main__":

@@ -20,10 +20,8 @@ unconsolidated plan's time and under 2 s for the flood. Exits 1 if a floor is mi
 """
 from __future__ import annotations
 
-import argparse
 import math
 import shutil
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -47,6 +45,7 @@ from app.incidents.allocation import services as allocation
 from app.incidents.services import AreaInput, assumptions
 from app.stock import reserves
 from app.stock.models import Depot, Item, StockLot
+from bench import seeded_main, verdict
 
 console = Console(width=150)
 FLOOD = ["S01-C01", "S01-C02", "S01-C03", "S01-C04"]
@@ -207,17 +206,11 @@ def _report(rows: list[Figures]) -> int:
     whole = by[(rows[2].case, True)]
     if whole.orders > 3 * whole.areas:
         failures.append(f"whole district: {whole.orders} orders > 3 x {whole.areas}")
-    for f in failures:
-        console.print(f"[red]floor missed:[/red] {f}", highlight=False)
-    if not failures:
-        console.print("[green]every floor met[/green]")
-    return 1 if failures else 0
+    return verdict(console, failures)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
-    sys.exit(run(parser.parse_args().seed))
+    seeded_main(__doc__ or "", run)
 
 
 if __name__ == "__main__":
