@@ -32,24 +32,31 @@ def load(session: Session, code: str) -> Dispatch:
 def _close(session: Session, code: str, status: DispatchStatus, reason: str) -> dict[str, Any]:
     require_writer("dispatches")
     with unit_of_work(session):
-        dispatch = load(session, code)
-        closed = session.execute(
-            update(Dispatch).where(Dispatch.id == dispatch.id,
-                                   Dispatch.status == DispatchStatus.RESERVED)
-            .values(status=status, closed_at=utcnow(), closed_by=actor().label)
-            .execution_options(synchronize_session=False)).rowcount
-        if closed != 1:
-            raise Conflict(_("Dispatch %(code)s is already %(status)s.", code=code,
-                             status=dispatch.status.label()), field="dispatch")
-        audit.record(session, "update", "dispatches", code, f"dispatch {code} {status.value}",
-                     {"status": status.value, "reason": reason})
-        exercise = dispatch.incident.exercise
-        moves = [] if exercise else stock.settle(
-            session, dispatch.code, issue=status is DispatchStatus.DELIVERED, reason=reason)
-        if status is DispatchStatus.CANCELLED:
-            notices.dispatch_cancelled(session, dispatch)
-        return {"dispatch": code, "status": status.value, "exercise": exercise,
-                "movements": [m.as_dict() for m in moves]}
+        return close_in(session, load(session, code), status, reason)
+
+
+def close_in(session: Session, dispatch: Dispatch, status: DispatchStatus,
+             reason: str) -> dict[str, Any]:
+    """Deliver or cancel one order inside the caller's transaction (a bulk action closes many
+    in one): the caller checked the role and the order's scope."""
+    code = dispatch.code
+    closed = session.execute(
+        update(Dispatch).where(Dispatch.id == dispatch.id,
+                               Dispatch.status == DispatchStatus.RESERVED)
+        .values(status=status, closed_at=utcnow(), closed_by=actor().label)
+        .execution_options(synchronize_session=False)).rowcount
+    if closed != 1:
+        raise Conflict(_("Dispatch %(code)s is already %(status)s.", code=code,
+                         status=dispatch.status.label()), field="dispatch")
+    audit.record(session, "update", "dispatches", code, f"dispatch {code} {status.value}",
+                 {"status": status.value, "reason": reason})
+    exercise = dispatch.incident.exercise
+    moves = [] if exercise else stock.settle(
+        session, dispatch.code, issue=status is DispatchStatus.DELIVERED, reason=reason)
+    if status is DispatchStatus.CANCELLED:
+        notices.dispatch_cancelled(session, dispatch)
+    return {"dispatch": code, "status": status.value, "exercise": exercise,
+            "movements": [m.as_dict() for m in moves]}
 
 
 def deliver(session: Session, code: str, reason: str = "") -> dict[str, Any]:

@@ -88,3 +88,10 @@ def submit(form: Any, domain: str, run: Any, done: str, to: str) -> Any:
 def form_status() -> int:
     """A form shown again after a POST is a 422; a plain view a 200."""
     return 422 if request.method == "POST" else 200
+
+
+def partial() -> bool:
+    """True when htmx asks for the part of a page an action changed (HX-Request), not the
+    whole page: the view then renders that part alone, its flash messages inside it."""
+    return request.headers.get("HX-Request") == "true" and \
+        request.headers.get("HX-History-Restore-Request") != "true"
