@@ -86,8 +86,10 @@ def pack(problem: LoadProblem, seconds: float = 0.2) -> LoadPlan:
     else:
         status, placed = "greedy", _first_fit(cells, vehicles, problem.sizes)
         if vehicles and seconds > 0.005:
-            status, placed = _solve(cells, vehicles, problem.sizes, placed, seconds) or (
-                status, placed)
+            solved = _solve(cells, vehicles, problem.sizes, placed, seconds)
+            # a solver stopped early may not even reach its hint: never load less than it
+            if solved and _units(solved[1]) >= _units(placed):
+                status, placed = solved
     loads = _loads(cells, placed, vehicles, problem.sizes)
     left = _left(cells, placed)
     spare = vehicles[0] if vehicles else problem.standard
@@ -97,6 +99,10 @@ def pack(problem: LoadProblem, seconds: float = 0.2) -> LoadPlan:
 
 
 _Placed = dict[tuple[int, int], int]  # (cell, vehicle) -> units
+
+
+def _units(placed: _Placed) -> int:
+    return sum(placed.values())
 
 
 def _w(sizes: dict[str, Size], item: str) -> tuple[int, int]:
