@@ -33,7 +33,7 @@ from app.incidents.forms import (
     RouteForm,
 )
 from app.incidents.models import Incident
-from app.incidents.views import explain_item, incident_dict, plan_dict
+from app.incidents.views import explain_item, incident_dict, plan_dict, plan_head
 from app.resources.enums import Speciality, TeamKind
 from app.resources.levels import district_of
 from app.stock.models import Depot, Item
@@ -116,7 +116,9 @@ def part(code: str, part: str) -> str:
 
 def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
     """Everything the incident page shows, or one of its full tables (`part`); `forms`
-    replace the fresh ones (with errors)."""
+    replace the fresh ones (with errors). The first screen and the dispatch orders need the
+    plan's own figures only (a few aggregate queries); the needs, shipments and people tables
+    load the plan's rows."""
     session = db.session()
     found = incident_svc.load(session, code)
     info = incident_dict(found)
@@ -125,13 +127,16 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
     number = request.args.get("plan", type=int)
     plan = next((p for p in found.plans if p.number == number), None) or (
         found.plans[-1] if found.plans else None)
-    # the lines' reasons only where they are shown (the needs table): 1,430 of them on a
-    # whole-district incident cost a third of the page
-    view = plan_dict(session, plan, explain=part == "needs") if plan else None
-    newest = plan is not None and plan is found.plans[-1]
+    view: dict[str, Any] | None = None
+    if plan is not None:
+        # the lines' reasons only where they are shown (the needs table): 1,430 of them on a
+        # whole-district incident cost a third of the page
+        view = plan_dict(session, plan, explain=part == "needs") \
+            if part in ("needs", "shipments", "people") else plan_head(session, plan)
     writable = may("incidents") and found.status is IncidentStatus.ACTIVE
     ctx: dict[str, Any] = {
-        "incident": found, "info": info, "levels": levels, "plan": view, "newest": newest,
+        "incident": found, "info": info, "levels": levels, "plan": view,
+        "newest": plan is not None and plan is found.plans[-1],
         "writable": writable, "plans": [(p.number, p.status) for p in found.plans],
         "kinds": {k.value: k.label(lang) for k in TeamKind},
         "specialities": {s.value: s.label(lang) for s in Speciality},
@@ -140,29 +145,37 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
         "dispatch_counts": views.dispatch_counts(session, found),
         "items": {i.code: i for i in session.scalars(select(Item))},
         "since": views.since(found.started_at, utcnow()) if found.closed_at is None else None}
-    if view and plan is not None and not part:  # the first screen's summary and map
+    if view is not None and plan is not None:
+        ctx.update(_part_context(session, plan, view, info, part, lang))
+    ctx["forms"] = {**_forms(found, levels, view), **forms}
+    return ctx
+
+
+def _part_context(session: Any, plan: Any, view: dict[str, Any], info: dict[str, Any],
+                  part: str, lang: str) -> dict[str, Any]:
+    """What the first screen (`part` empty) or one full table shows beyond the plan itself."""
+    if not part:
         rows = summary.item_rows(session, plan)
         for row in rows:
             row.why = explain_item(row.shortfall, row.unit, row.in_reach, row.reserve,
-                                   found.max_distance_km)
-        ctx.update(summary_items=rows, summary_areas=summary.area_rows(session, plan),
-                   item_names={r.code: r.name for r in rows})
-    if view:
-        cover = views.coverage(view["needs"])
-        groups = views.shipment_groups(view["shipments"], view)
-        show_all = request.args.get("shipments") == "all"
-        ctx.update(cover=cover,
-                   map_svg="" if part else views.plan_map(session, info, view, cover, lang),
-                   needs=views.needs_table(view["needs"], request.args.get("area"),
-                                           bool(part) or request.args.get("needs") == "all",
+                                   plan.incident.max_distance_km)
+        cover = summary.coverage_by_code(session, plan)
+        # TODO(map): the plan map still reads the plan's rows
+        return {"summary_items": rows, "summary_areas": summary.area_rows(session, plan),
+                "item_names": {r.code: r.name for r in rows}, "cover": cover,
+                "counts": summary.drill_counts(session, plan),
+                "map_svg": views.plan_map(session, info, plan_dict(session, plan, False),
+                                          cover, lang)}
+    if part == "needs":
+        return {"needs": views.needs_table(view["needs"], request.args.get("area"), True,
                                            request.args.get("item"), request.args.get("sort"),
-                                           request.args.get("short") == "1"),
-                   groups=groups if show_all else groups[:views.GROUPS_SHOWN],
-                   distribution=views.distribution_lists(view),
-                   groups_total=len(groups), area_names={a["area"]: a["name"]
-                                                         for a in info["areas"]})
-    ctx["forms"] = {**_forms(found, levels, view), **forms}
-    return ctx
+                                           request.args.get("short") == "1")}
+    if part == "shipments":
+        groups = views.shipment_groups(view["shipments"], view)
+        return {"groups": groups, "groups_total": len(groups),
+                "distribution": views.distribution_lists(view),
+                "area_names": {a["area"]: a["name"] for a in info["areas"]}}
+    return {}
 
 
 def _forms(found: Incident, levels: dict[int, Any], view: dict[str, Any] | None) -> dict[str, Any]:

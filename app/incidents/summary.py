@@ -99,15 +99,10 @@ def item_rows(session: Session, plan: AllocationPlan) -> list[ItemRow]:
     return list(rows.values())
 
 
-def area_rows(session: Session, plan: AllocationPlan) -> list[AreaRow]:
-    """One row per affected community (a grid declared on its own is its own row), each with
-    its grids: people from the incident, the worst-covered item from the plan's lines."""
-    lg = lang()
-    people = {ia_area: (aff, dis, vul) for ia_area, aff, dis, vul in session.execute(
-        select(IncidentArea.area_id, IncidentArea.affected, IncidentArea.displaced,
-               IncidentArea.vulnerable).where(IncidentArea.incident_id == plan.incident_id))}
-    worst: dict[int, tuple[float, str]] = {}
-    shorts: dict[int, int] = {}
+def worst_by_area(session: Session, plan: AllocationPlan) -> dict[int, tuple[float, str, int]]:
+    """Per area of the plan: its worst-covered item's coverage (at most 1), that item's code
+    and how many of its lines fall short; one query over the plan's lines."""
+    worst: dict[int, tuple[float, str, int]] = {}
     covered = case((PlanLine.required > 0,
                     (PlanLine.committed + PlanLine.planned) * 1.0 / PlanLine.required),
                    else_=1.0)
@@ -115,9 +110,45 @@ def area_rows(session: Session, plan: AllocationPlan) -> list[AreaRow]:
             select(PlanLine.area_id, Item.code, covered, _SHORT)
             .join(Item, Item.id == PlanLine.item_id).where(PlanLine.plan_id == plan.id)):
         value = min(float(cover), 1.0)
-        if area_id not in worst or value < worst[area_id][0]:
-            worst[area_id] = (value, item)
-        shorts[area_id] = shorts.get(area_id, 0) + int(short)
+        old = worst.get(area_id)
+        shorts = (old[2] if old else 0) + int(short)
+        if old is None or value < old[0]:
+            worst[area_id] = (value, item, shorts)
+        else:
+            worst[area_id] = (old[0], old[1], shorts)
+    return worst
+
+
+def coverage_by_code(session: Session, plan: AllocationPlan) -> dict[str, float]:
+    """Each affected area's worst-covered item, by area code (the areas table's chips)."""
+    worst = worst_by_area(session, plan)
+    codes = dict(session.execute(select(Area.id, Area.code).where(Area.id.in_(worst))).all())
+    return {codes[area_id]: cov for area_id, (cov, _item, _n) in worst.items()}
+
+
+def drill_counts(session: Session, plan: AllocationPlan) -> dict[str, int]:
+    """What the full tables hold, for their links: needs rows and those short, routes
+    (depot → area) and lots shipped, distribution lists; two aggregate queries."""
+    total, short = session.execute(select(func.count(PlanLine.id), func.sum(_SHORT))
+                                   .where(PlanLine.plan_id == plan.id)).one()
+    routes = session.scalar(select(func.count()).select_from(
+        select(PlanShipment.depot_id, PlanShipment.area_id)
+        .where(PlanShipment.plan_id == plan.id).distinct().subquery()))
+    lots = session.scalar(select(func.count(PlanShipment.id))
+                          .where(PlanShipment.plan_id == plan.id))
+    lists = sum(1 for n in plan.summary.get("points", []) if len(n.get("members", [])) > 1)
+    return {"needs": int(total or 0), "short": int(short or 0), "routes": int(routes or 0),
+            "lots": int(lots or 0), "distribution": lists}
+
+
+def area_rows(session: Session, plan: AllocationPlan) -> list[AreaRow]:
+    """One row per affected community (a grid declared on its own is its own row), each with
+    its grids: people from the incident, the worst-covered item from the plan's lines."""
+    lg = lang()
+    people = {ia_area: (aff, dis, vul) for ia_area, aff, dis, vul in session.execute(
+        select(IncidentArea.area_id, IncidentArea.affected, IncidentArea.displaced,
+               IncidentArea.vulnerable).where(IncidentArea.incident_id == plan.incident_id))}
+    worst = worst_by_area(session, plan)
     areas = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(people)))}
     parents = {a.id: a for a in session.scalars(
         select(Area).where(Area.id.in_({a.unit_id for a in areas.values()})))}
@@ -126,9 +157,8 @@ def area_rows(session: Session, plan: AllocationPlan) -> list[AreaRow]:
         unit = parents[area.unit_id]
         row = out.setdefault(unit.id, AreaRow(unit.code, unit.name(lg)))
         aff, dis, vul = people[area_id]
-        cov, item = worst.get(area_id, (1.0, ""))
-        grid_row = AreaRow(area.code, area.name(lg), aff, dis, vul, cov, item,
-                           shorts.get(area_id, 0))
+        cov, item, shorts = worst.get(area_id, (1.0, "", 0))
+        grid_row = AreaRow(area.code, area.name(lg), aff, dis, vul, cov, item, shorts)
         row.affected, row.displaced, row.vulnerable = (
             row.affected + aff, row.displaced + dis, row.vulnerable + vul)
         row.short_lines += grid_row.short_lines

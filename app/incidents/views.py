@@ -159,6 +159,28 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
     }
 
 
+def plan_head(session: Session, plan: AllocationPlan) -> dict[str, Any]:
+    """A plan's own figures and explanations without its rows (the incident's first screen
+    shows these; `plan_dict` adds the rows)."""
+    return {
+        "incident": plan.incident.code, "number": plan.number, "status": plan.status.value,
+        "level": plan.level, "stale": plan.status.value == "proposed" and is_stale(session, plan),
+        "solver_status": plan.solver_status, "solve_seconds": plan.solve_seconds,
+        "delivery_date": plan.delivery_date.date().isoformat(), "routes": plan.routes,
+        "summary": plan.summary, "created_by": plan.created_by,
+        "created_at": plan.created_at.isoformat(), "confirmed_by": plan.confirmed_by,
+        "unplaced": [{**u, "reason": explain_unplaced(u)}
+                     for u in plan.explanations.get("unplaced", [])],
+        "unfilled": [{**u, "reason": explain_unfilled(u)}
+                     for u in plan.explanations.get("unfilled", [])],
+        "standby": [{**t, "reason": explain_standby(t)}
+                    for t in plan.explanations.get("standby", [])],
+        "vehicles_short": [{**v, "reason": explain_vehicles(v)}
+                           for v in plan.explanations.get("vehicles", [])],
+        "points": {n["area"]: n for n in plan.summary.get("points", [])},
+    }
+
+
 def plan_dict(session: Session, plan: AllocationPlan, explain: bool = True) -> dict[str, Any]:
     """A plan with its ICS-215 lines, shipments, placements, assignments and explanations
     (without `explain`, the lines' reasons stay empty: a page that shows none)."""
@@ -189,12 +211,7 @@ def plan_dict(session: Session, plan: AllocationPlan, explain: bool = True) -> d
     dispatch_codes = dict(session.execute(select(Dispatch.id, Dispatch.code)
                                           .where(Dispatch.plan_id == plan.id)).all())
     return {
-        "incident": plan.incident.code, "number": plan.number, "status": plan.status.value,
-        "level": plan.level, "stale": plan.status.value == "proposed" and is_stale(session, plan),
-        "solver_status": plan.solver_status, "solve_seconds": plan.solve_seconds,
-        "delivery_date": plan.delivery_date.date().isoformat(), "routes": plan.routes,
-        "summary": plan.summary, "created_by": plan.created_by,
-        "created_at": plan.created_at.isoformat(), "confirmed_by": plan.confirmed_by,
+        **plan_head(session, plan),
         "needs": [{"area": ln.area.code, "area_name": _name(ln.area), "item": ln.item.code,
                    "item_name": _name(ln.item),
                    "unit": ln.item.unit_zh if lang() == "zh" else ln.item.unit_en,
@@ -214,15 +231,6 @@ def plan_dict(session: Session, plan: AllocationPlan, explain: bool = True) -> d
         "assignments": [{"team": a.team.code, "team_name": _name(a.team), "area": a.area.code,
                          "kind": a.team.kind.value, "speciality": a.team.speciality.value,
                          "km": a.km, "minutes": a.minutes} for a in assignments],
-        "unplaced": [{**u, "reason": explain_unplaced(u)}
-                     for u in plan.explanations.get("unplaced", [])],
-        "unfilled": [{**u, "reason": explain_unfilled(u)}
-                     for u in plan.explanations.get("unfilled", [])],
-        "standby": [{**t, "reason": explain_standby(t)}
-                    for t in plan.explanations.get("standby", [])],
-        "vehicles_short": [{**v, "reason": explain_vehicles(v)}
-                           for v in plan.explanations.get("vehicles", [])],
-        "points": {n["area"]: n for n in plan.summary.get("points", [])},
         "loads": [load_dict(load) for load in loads],
     }
 
