@@ -66,7 +66,7 @@ def database_url(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) 
     """A clean, migrated database for one test (on PostgreSQL a test of the demo gets a fresh
     copy of it instead: emptying the database first would be wasted)."""
     if ON_POSTGRES:
-        if "demo" not in request.fixturenames:
+        if not {"demo", "full_demo"} & set(request.fixturenames):
             _truncate_all(migrated)
         return migrated
     target = tmp_path / "readygrid.sqlite"
@@ -96,19 +96,18 @@ def client(app: Any) -> Any:
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def demo_template(migrated: str, tmp_path_factory: pytest.TempPathFactory
-                  ) -> tuple[str, dict[str, int]]:
-    """The small demo district built once per run (per xdist worker) into a database of its
-    own, for `demo` to copy: building it costs about a second, copying it a tenth of that."""
+def _template(migrated: str, tmp_path_factory: pytest.TempPathFactory, scale: str,
+              seed: int, then: Any = None) -> tuple[str, Any]:
+    """A demo district built once per run (per xdist worker) into a database of its own, for
+    tests to copy; `then(session)` adds to it and its answer comes back with the URL."""
     from app.demo import build
 
     if ON_POSTGRES:
-        url = sibling_database(PG_URL, "_demo")
+        url = sibling_database(PG_URL, f"_demo_{scale}" if scale != "small" else "_demo")
         pg_recreate(url)
         upgrade(url)
     else:
-        path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+        path = tmp_path_factory.mktemp(f"demo-{scale}") / "demo.sqlite"
         shutil.copyfile(migrated, path)
         url = f"sqlite:///{path}"
     application = create_app({"DATABASE_URL": url, "TESTING": True,
@@ -116,11 +115,62 @@ def demo_template(migrated: str, tmp_path_factory: pytest.TempPathFactory
     with application.app_context():
         token = set_actor(system_actor("test"))
         session = db.session()
-        counts = build(session, "small", seed=3)
+        counts = build(session, scale, seed=seed)
         session.commit()
+        answer = then(session) if then else counts
         reset_actor(token)
     application.extensions["readygrid.engine"].dispose()
-    return url, counts
+    return url, answer
+
+
+@pytest.fixture(scope="session")
+def demo_template(migrated: str, tmp_path_factory: pytest.TempPathFactory
+                  ) -> tuple[str, dict[str, int]]:
+    """The small demo district, for `demo` to copy: building it costs about a second,
+    copying it a tenth of that."""
+    return _template(migrated, tmp_path_factory, "small", 3)
+
+
+FLOOD = ("S01-C01", "S01-C02", "S01-C03", "S01-C04")
+
+
+def _declare_the_two_incidents(session: Any) -> dict[str, str]:
+    """The control room's two cases on the full demo: a level III flood over four
+    communities and a level I incident over every community, each with a proposed plan."""
+    from sqlalchemy import select
+
+    from app.areas.models import Area
+    from app.core.vocabulary import AreaLevel
+    from app.incidents import workflows
+    from app.incidents.services import AreaInput
+
+    every = session.scalars(select(Area.code).where(Area.level == AreaLevel.COMMUNITY)
+                            .order_by(Area.code)).all()
+    codes = {}
+    for case, level, areas in (("flood", 3, FLOOD), ("district", 1, every)):
+        codes[case] = workflows.declare(
+            session, title=f"{case} (full demo)", hazard="flood", level=level,
+            areas=[AreaInput(c) for c in areas], duration_days=3).raise_error().code
+    return codes
+
+
+@pytest.fixture(scope="session")
+def full_demo_template(migrated: str, tmp_path_factory: pytest.TempPathFactory
+                       ) -> tuple[str, dict[str, str]]:
+    """The full demo district (12 streets, 110 communities, 51 depots) with the flood and the
+    whole-district incident declared: about 10 s, built only by a worker that needs it."""
+    return _template(migrated, tmp_path_factory, "full", 7, _declare_the_two_incidents)
+
+
+@pytest.fixture
+def full_demo(app: Any, database_url: str, full_demo_template: tuple[str, dict[str, str]]
+              ) -> dict[str, str]:
+    """The test's database becomes a copy of the full demo; returns the two incidents'
+    codes by case ("flood", "district")."""
+    template, codes = full_demo_template
+    app.extensions["readygrid.engine"].dispose()
+    copy_demo(template, database_url)
+    return dict(codes)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,8 @@ class CloseWhenDone:
         return chunks()
 
 
-@pytest.fixture
-def server(app: Any, demo: Any) -> Iterator[str]:
-    """The app on a free loopback port for the length of one test."""
+@contextmanager
+def _serving(app: Any) -> Iterator[str]:
     httpd = make_server("127.0.0.1", 0, CloseWhenDone(app), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -65,9 +65,8 @@ def server(app: Any, demo: Any) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture
-def open_page(browser: Any, server: str) -> Iterator[Any]:
-    """open_page(user, viewport=None) -> a signed-in page; records every request URL."""
+@contextmanager
+def _opener(browser: Any, server: str) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def make(user: str | None, viewport: dict[str, int] | None = None) -> Any:
@@ -85,6 +84,34 @@ def open_page(browser: Any, server: str) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def server(app: Any, demo: Any) -> Iterator[str]:
+    """The app on a free loopback port for the length of one test (the small demo)."""
+    with _serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def open_page(browser: Any, server: str) -> Iterator[Any]:
+    """open_page(user, viewport=None) -> a signed-in page; records every request URL."""
+    with _opener(browser, server) as make:
+        yield make
+
+
+@pytest.fixture
+def full_server(app: Any, full_demo: dict[str, str]) -> Iterator[str]:
+    """The app on the full demo district, with its two incidents declared."""
+    with _serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def open_full_page(browser: Any, full_server: str) -> Iterator[Any]:
+    """As open_page, on the full demo district."""
+    with _opener(browser, full_server) as make:
+        yield make
 
 
 def sign_in(page: Any, user: str, password: str = "readygrid-demo") -> None:
