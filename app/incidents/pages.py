@@ -20,8 +20,8 @@ from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.vocabulary import Hazard
 from app.incidents import dispatches as dispatch_svc
 from app.incidents import page_views as views
+from app.incidents import plan_map, summary, workflows
 from app.incidents import services as incident_svc
-from app.incidents import summary, workflows
 from app.incidents.allocation import services as allocation
 from app.incidents.enums import DispatchStatus, IncidentStatus
 from app.incidents.forms import (
@@ -152,7 +152,7 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
         groups = views.shipment_groups(view["shipments"], view)
         show_all = request.args.get("shipments") == "all"
         ctx.update(cover=cover,
-                   map_svg="" if part else views.plan_map(session, info, view, cover, lang),
+                   map_svg="" if part else plan_map.map_of(session, plan, found, lang),
                    needs=views.needs_table(view["needs"], request.args.get("area"),
                                            bool(part) or request.args.get("needs") == "all",
                                            request.args.get("item"), request.args.get("sort"),

@@ -1,0 +1,84 @@
+"""Label placement for the SVG maps: each label goes beside its marker where it hits no other
+label or marker and stays inside the map; a label that fits nowhere is left out (its marker
+keeps the text in its tooltip)."""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+GAP = 2.0  # between a marker and its label
+LINE = 1.25  # a label's box height, in font sizes
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def hits(self, other: Box) -> bool:
+        """Whether the two boxes share any area (touching edges do not count)."""
+        return (self.x0 < other.x1 and other.x0 < self.x1
+                and self.y0 < other.y1 and other.y0 < self.y1)
+
+    def inside(self, frame: Box) -> bool:
+        """Whether the box lies wholly within `frame`."""
+        return (self.x0 >= frame.x0 and self.y0 >= frame.y0
+                and self.x1 <= frame.x1 and self.y1 <= frame.y1)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text to place beside a marker at (x, y) of radius `r`."""
+
+    x: float
+    y: float
+    r: float
+    text: str
+
+
+def text_width(text: str, size: float) -> float:
+    """Estimated width: wide (CJK) characters one font size, others 0.62 of it."""
+    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F"))
+    return size * (wide + 0.62 * (len(text) - wide))
+
+
+def marker_box(x: float, y: float, r: float) -> Box:
+    """The square a marker of radius `r` at (x, y) covers."""
+    return Box(x - r, y - r, x + r, y + r)
+
+
+def candidates(label: Label, size: float) -> list[Box]:
+    """Boxes around the marker, in order: right, left, above, below, then the diagonals."""
+    w, h = text_width(label.text, size), size * LINE
+    x, y, r = label.x, label.y, label.r + GAP
+    d = label.r * 0.7 + GAP  # diagonals sit at the circle's corner, not the square's
+    spots = [(x + r, y - h / 2), (x - r - w, y - h / 2), (x - w / 2, y - r - h),
+             (x - w / 2, y + r), (x + d, y - d - h), (x - d - w, y - d - h),
+             (x + d, y + d), (x - d - w, y + d)]
+    return [Box(round(a, 1), round(b, 1), round(a + w, 1), round(b + h, 1)) for a, b in spots]
+
+
+def place(labels: Sequence[Label], obstacles: Sequence[Box], frame: Box,
+          size: float) -> list[Box | None]:
+    """Each label's box (in the given priority order), or None where it fits nowhere.
+
+    A box must lie inside `frame` and hit neither a placed label nor an obstacle (the markers);
+    the label's own marker is not an obstacle to it. Deterministic: same input, same output.
+    """
+    placed: list[Box] = []
+    out: list[Box | None] = []
+    for label in labels:
+        own = marker_box(label.x, label.y, label.r)
+        chosen = None
+        for box in candidates(label, size):
+            if box.inside(frame) and not any(box.hits(b) for b in placed) and not any(
+                    box.hits(o) for o in obstacles if o != own):
+                chosen = box
+                break
+        out.append(chosen)
+        if chosen is not None:
+            placed.append(chosen)
+    return out
