@@ -46,7 +46,7 @@ FAMILY = {"shelter": "people"}  # widths compare within a family: kg with kg, pe
 MARKER_R = {"depot": 6.0, "shelter": 7.0, "point": 5.0}
 DRAW_ORDER = {"area": 0, "point": 1, "shelter": 2, "depot": 3}
 LABEL_SIZES = (11.0,)  # font sizes in viewBox units; several: one layer each (CSS picks)
-REACH = 2.5  # the frame extends to this many times the focus before far points go to the edge
+REACH = 1.7  # the frame extends to this many times the focus before far points go to the edge
 ARROWS = "→↘↓↙←↖↑↗"
 
 
@@ -134,9 +134,10 @@ def render(points: Sequence[Point], width: int = 640, height: int = 420,
     """Equirectangular projection (longitude scaled by cos(latitude)) fitted to the points, or
     to `focus` (far points then sit at the edge with an arrow).
 
-    Links are drawn over the areas and under the markers; labels of `label_kinds` are placed
-    where they overlap nothing (one layer per font size in `label_sizes`), the others stay in
-    the tooltips; `labels=False` draws none; `area_size` caps the circles.
+    Links are drawn under the areas and markers (fainter when there are many); labels of
+    `label_kinds` are placed where they overlap nothing (one layer per font size in
+    `label_sizes`), the others stay in the tooltips; `labels=False` draws none; `area_size`
+    caps the circles.
     """
     placed = [p for p in points if p.lat is not None and p.lon is not None]
     if not placed:
@@ -153,7 +154,7 @@ def render(points: Sequence[Point], width: int = 640, height: int = 420,
     marks = [_mark(p, frame, biggest, max_r) for p in ordered]
     shapes = [m[0] for m in marks]
     layers = _labels(ordered, marks, width, height, label_kinds, label_sizes) if labels else []
-    body = shapes[:areas] + _links(links, frame.at) + shapes[areas:] + layers
+    body = _links(links, frame.at) + shapes + layers
     return (f'<svg class="map" viewBox="0 0 {width} {height}" role="img" '
             f'xmlns="http://www.w3.org/2000/svg"><rect class="map-bg" width="{width}" '
             f'height="{height}" rx="8"/>{"".join(body)}</svg>')
@@ -174,7 +175,7 @@ def _labels(ordered: Sequence[Point], marks: Sequence[tuple[str, float, float, f
         boxes = maplabels.place(todo, obstacles, Box(2, 2, width - 2, height - 2), size)
         cls = "" if len(sizes) == 1 else (" wide" if n == 0 else " narrow")
         drawn = "".join(
-            f'<text x="{b.x0}" y="{b.y0 + size * 0.95:.1f}" class="map-label">'
+            f'<text x="{b.x0}" y="{b.y0 + size * maplabels.ASCENT:.1f}" class="map-label">'
             f'{escape(t)}</text>' for b, t in zip(boxes, texts, strict=True) if b is not None)
         out.append(f'<g class="map-labels{cls}" font-size="{size:g}">{drawn}</g>')
     return out
@@ -187,6 +188,7 @@ def _links(links: Sequence[Link], at: Callable[[float, float], XY]) -> list[str]
     for ln in drawn:
         family = FAMILY.get(ln.kind, "kg")
         heaviest[family] = max(heaviest.get(family, 0.0), ln.weight)
+    opacity = 0.7 if len(drawn) <= 40 else 0.45
     out = []
     for ln in drawn:
         xy = [at(*p) for p in (ln.start, *ln.via, ln.end)]  # type: ignore[arg-type]
@@ -194,7 +196,7 @@ def _links(links: Sequence[Link], at: Callable[[float, float], XY]) -> list[str]
         top = heaviest[FAMILY.get(ln.kind, "kg")] or 1.0
         width = 1.5 + 4.5 * math.sqrt(max(ln.weight, 0) / top)
         common = (f'class="map-link {escape(ln.kind)}" fill="none" stroke="{colour}" '
-                  f'stroke-width="{width:.1f}" stroke-opacity="0.7" stroke-linecap="round"'
+                  f'stroke-width="{width:.1f}" stroke-opacity="{opacity}" stroke-linecap="round"'
                   f'{dash}><title>{escape(ln.title)}</title>')
         if len(xy) == 2:
             (x1, y1), (x2, y2) = xy

@@ -26,7 +26,7 @@ def _text_boxes(svg: str, size: float) -> list[Box]:
     out = []
     for x, y, text in re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>',
                                  layer.group(1)):
-        top = float(y) - size * 0.95
+        top = float(y) - size * maplabels.ASCENT
         out.append(Box(float(x), top, float(x) + maplabels.text_width(text, size),
                        top + size * maplabels.LINE))
     return out
