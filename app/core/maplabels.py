@@ -59,7 +59,7 @@ def candidates(label: Label, size: float) -> list[Box]:
     spots = [(x + r, y - h / 2), (x - r - w, y - h / 2), (x - w / 2, y - r - h),
              (x - w / 2, y + r), (x + d, y - d - h), (x - d - w, y - d - h),
              (x + d, y + d), (x - d - w, y + d)]
-    return [Box(round(a, 1), round(b, 1), round(a + w, 1), round(b + h, 1)) for a, b in spots]
+    return [Box(a, b, a + w, b + h) for a, b in spots]
 
 
 def place(labels: Sequence[Label], obstacles: Sequence[Box], frame: Box,
@@ -69,17 +69,44 @@ def place(labels: Sequence[Label], obstacles: Sequence[Box], frame: Box,
     A box must lie inside `frame` and hit neither a placed label nor an obstacle (the markers);
     the label's own marker is not an obstacle to it. Deterministic: same input, same output.
     """
-    placed: list[Box] = []
+    taken = _Grid()
+    for box in obstacles:
+        taken.add((box.x0, box.y0, box.x1, box.y1))
     out: list[Box | None] = []
     for label in labels:
-        own = marker_box(label.x, label.y, label.r)
-        chosen = None
-        for box in candidates(label, size):
-            if box.inside(frame) and not any(box.hits(b) for b in placed) and not any(
-                    box.hits(o) for o in obstacles if o != own):
-                chosen = box
-                break
+        own = (label.x - label.r, label.y - label.r, label.x + label.r, label.y + label.r)
+        chosen = next((box for box in candidates(label, size) if box.inside(frame)
+                       and not taken.hits((box.x0, box.y0, box.x1, box.y1), own)), None)
         out.append(chosen)
         if chosen is not None:
-            placed.append(chosen)
+            taken.add((chosen.x0, chosen.y0, chosen.x1, chosen.y1))
     return out
+
+
+Quad = tuple[float, float, float, float]
+
+
+class _Grid:
+    """Boxes filed by the cells they cover, so a test looks only at its neighbours."""
+
+    CELL = 48.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[Quad]] = {}
+
+    def add(self, box: Quad) -> None:
+        c = self.CELL
+        for i in range(int(box[0] // c), int(box[2] // c) + 1):
+            for j in range(int(box[1] // c), int(box[3] // c) + 1):
+                self.cells.setdefault((i, j), []).append(box)
+
+    def hits(self, box: Quad, own: Quad) -> bool:
+        """Whether `box` hits a filed box other than `own` (its label's marker)."""
+        c, cells = self.CELL, self.cells
+        x0, y0, x1, y1 = box
+        for i in range(int(x0 // c), int(x1 // c) + 1):
+            for j in range(int(y0 // c), int(y1 // c) + 1):
+                for o in cells.get((i, j), ()):
+                    if o[0] < x1 and x0 < o[2] and o[1] < y1 and y0 < o[3] and o != own:
+                        return True
+        return False

@@ -175,7 +175,7 @@ def _labels(ordered: Sequence[Point], marks: Sequence[tuple[str, float, float, f
         boxes = maplabels.place(todo, obstacles, Box(2, 2, width - 2, height - 2), size)
         cls = "" if len(sizes) == 1 else (" wide" if n == 0 else " narrow")
         drawn = "".join(
-            f'<text x="{b.x0}" y="{b.y0 + size * maplabels.ASCENT:.1f}" class="map-label">'
+            f'<text x="{b.x0:.1f}" y="{b.y0 + size * maplabels.ASCENT:.1f}" class="map-label">'
             f'{escape(t)}</text>' for b, t in zip(boxes, texts, strict=True) if b is not None)
         out.append(f'<g class="map-labels{cls}" font-size="{size:g}">{drawn}</g>')
     return out

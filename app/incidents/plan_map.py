@@ -42,7 +42,7 @@ class Trip:
 
 
 def map_of(session: Session, plan: AllocationPlan, incident: Incident, lang: str) -> str:
-    """The plan's map (SVG) and its legend (HTML), in `lang`."""
+    """The plan's map (SVG) and its legend (HTML), in `lang` (empty when nothing has a place)."""
     affected = _affected(session, incident, plan, lang)
     trips = _trips(session, plan)
     depots = {d.id: d for d in session.scalars(select(Depot).where(
@@ -60,16 +60,21 @@ def map_of(session: Session, plan: AllocationPlan, incident: Incident, lang: str
     points = _area_points(affected) + _depot_points(depots, trips, lang)
     points += _place_points(places, affected)
     points += _shelter_points(shelters, placements, lang)
-    links = [_trip_link(t, depots[t.depot_id], places) for t in trips]
+    # translated once, filled per trip (a whole district has hundreds)
+    words = (_("Trip %(depot)s-%(n)s: %(vehicle)s, %(kg)s kg, stops %(stops)s"), _("no vehicle"))
+    links = [_trip_link(t, depots[t.depot_id], places, words) for t in trips]
+    moves = _("%(area)s → %(shelter)s: %(n)s people")
     links += [mapsvg.Link((affected[a]["lat"], affected[a]["lon"]),
                           (shelters[s].lat, shelters[s].lon), "shelter", people,
-                          _("%(area)s → %(shelter)s: %(n)s people", area=affected[a]["code"],
-                            shelter=shelters[s].code, n=f"{people:,}"))
+                          moves % {"area": affected[a]["code"], "shelter": shelters[s].code,
+                                   "n": f"{people:,}"})
               for a, s, people in placements if a in affected]
     focus = [(a["lat"], a["lon"]) for a in affected.values()]
     focus += [places[a]["at"] for a in stop_ids if a in places]
     svg = mapsvg.render(points, links=links, focus=focus, area_size=14,
                         label_kinds=("area", "depot", "shelter"), label_sizes=LABEL_SIZES)
+    if not svg:
+        return ""  # no place on it has coordinates: no map and no key
     used = {p.kind for p in points} | {ln.kind for ln in links}
     if "offmap" in svg:
         used.add("offmap")
@@ -170,10 +175,11 @@ def _km(a: LatLon, b: LatLon) -> float:
 
 def _area_points(affected: dict[int, dict[str, Any]]) -> list[mapsvg.Point]:
     """Circles sized by people, coloured by the worst-covered item; the worst labelled first."""
+    says = _("%(code)s %(name)s: %(n)s affected, %(pct)s covered")  # translated once
     return [mapsvg.Point(
         a["lat"], a["lon"], a["name"], "area", mapsvg.coverage_colour(a["cover"]), a["affected"],
-        title=_("%(code)s %(name)s: %(n)s affected, %(pct)s covered", code=a["code"],
-                name=a["name"], n=f"{a['affected']:,}", pct=_percent(a["cover"])),
+        title=says % {"code": a["code"], "name": a["name"], "n": f"{a['affected']:,}",
+                      "pct": _percent(a["cover"])},
         rank=1.5 if a["cover"] is None else a["cover"]) for a in affected.values()]
 
 
@@ -186,18 +192,19 @@ def _depot_points(depots: dict[int, Depot], trips: list[Trip],
         kg[t.depot_id] += t.kg
         runs[t.depot_id] += 1
     top = max(kg.values(), default=1.0) or 1.0
-    return [mapsvg.Point(d.lat, d.lon, d.code, "depot", title=_(
-        "%(code)s %(name)s: %(trips)s trips, %(kg)s kg", code=d.code, name=d.name(lang),
-        trips=runs[i], kg=f"{kg[i]:,.0f}"), rank=3 - kg[i] / top)
+    says = _("%(code)s %(name)s: %(trips)s trips, %(kg)s kg")
+    return [mapsvg.Point(d.lat, d.lon, d.code, "depot", title=says % {
+        "code": d.code, "name": d.name(lang), "trips": runs[i], "kg": f"{kg[i]:,.0f}"},
+        rank=3 - kg[i] / top)
         for i, d in sorted(depots.items(), key=lambda kv: kv[1].code)]
 
 
 def _place_points(places: dict[int, dict[str, Any]],
                   affected: dict[int, dict[str, Any]]) -> list[mapsvg.Point]:
     """Receiving points (an affected area without one receives at its circle: no marker)."""
-    return [mapsvg.Point(p["at"][0], p["at"][1], p["point"] or p["code"], "point", title=_(
-        "Receiving point %(point)s for %(area)s: %(address)s", point=p["point"] or "",
-        area=p["code"], address=p["address"] or "—"), rank=5)
+    says = _("Receiving point %(point)s for %(area)s: %(address)s")
+    return [mapsvg.Point(p["at"][0], p["at"][1], p["point"] or p["code"], "point", title=says % {
+        "point": p["point"] or "", "area": p["code"], "address": p["address"] or "—"}, rank=5)
         for i, p in sorted(places.items(), key=lambda kv: kv[1]["code"])
         if p["point"] is not None or i not in affected]
 
@@ -208,19 +215,20 @@ def _shelter_points(shelters: dict[int, Shelter], placements: Any,
     people: dict[int, int] = defaultdict(int)
     for _a, s, n in placements:
         people[s] += n
-    return [mapsvg.Point(s.lat, s.lon, s.code, "shelter", title=_(
-        "%(code)s %(name)s: %(people)s people placed, %(places)s places", code=s.code,
-        name=s.name(lang), people=f"{people[i]:,}", places=f"{s.capacity:,}"),
-        rank=4 - people[i] / max(s.capacity, 1))
+    says = _("%(code)s %(name)s: %(people)s people placed, %(places)s places")
+    return [mapsvg.Point(s.lat, s.lon, s.code, "shelter", title=says % {
+        "code": s.code, "name": s.name(lang), "people": f"{people[i]:,}",
+        "places": f"{s.capacity:,}"}, rank=4 - people[i] / max(s.capacity, 1))
         for i, s in sorted(shelters.items(), key=lambda kv: kv[1].code)]
 
 
-def _trip_link(trip: Trip, depot: Depot, places: dict[int, dict[str, Any]]) -> mapsvg.Link:
+def _trip_link(trip: Trip, depot: Depot, places: dict[int, dict[str, Any]],
+               words: tuple[str, str]) -> mapsvg.Link:
     """One vehicle trip: depot → its stops, thick by kg; dashed when no vehicle is found."""
     stops = [places[a]["at"] for a in trip.stops]
-    title = _("Trip %(depot)s-%(n)s: %(vehicle)s, %(kg)s kg, stops %(stops)s",
-              depot=depot.code, n=trip.number, vehicle=trip.plate or _("no vehicle"),
-              kg=f"{trip.kg:,.0f}", stops=" → ".join(places[a]["code"] for a in trip.stops))
+    title = words[0] % {"depot": depot.code, "n": trip.number, "vehicle": trip.plate or words[1],
+                        "kg": f"{trip.kg:,.0f}",
+                        "stops": " → ".join(places[a]["code"] for a in trip.stops)}
     return mapsvg.Link((depot.lat, depot.lon), stops[-1] if stops else (depot.lat, depot.lon),
                        "trip" if trip.plate else "unvehicled", trip.kg, title,
                        via=tuple(stops[:-1]))
