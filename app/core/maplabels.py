@@ -38,6 +38,7 @@ class Label:
     y: float
     r: float
     text: str
+    main: bool = False  # may lie over small markers when it fits nowhere clear of them
 
 
 def text_width(text: str, size: float) -> float:
@@ -63,20 +64,26 @@ def candidates(label: Label, size: float) -> list[Box]:
 
 
 def place(labels: Sequence[Label], obstacles: Sequence[Box], frame: Box,
-          size: float) -> list[Box | None]:
+          size: float, small: Sequence[Box] = ()) -> list[Box | None]:
     """Each label's box (in the given priority order), or None where it fits nowhere.
 
-    A box must lie inside `frame` and hit neither a placed label nor an obstacle (the markers);
-    the label's own marker is not an obstacle to it. Deterministic: same input, same output.
+    A box must lie inside `frame` and hit neither a placed label nor a marker (`obstacles`,
+    and the `small` markers unless the label is a main one that fits nowhere clear of them);
+    its own marker is not in its way. Deterministic: same input, same output.
     """
-    taken = _Grid()
-    for box in obstacles:
-        taken.add((box.x0, box.y0, box.x1, box.y1))
+    taken, minor = _Grid(), _Grid()
+    for grid, boxes in ((taken, obstacles), (minor, small)):
+        for box in boxes:
+            grid.add((box.x0, box.y0, box.x1, box.y1))
     out: list[Box | None] = []
     for label in labels:
         own = (label.x - label.r, label.y - label.r, label.x + label.r, label.y + label.r)
-        chosen = next((box for box in candidates(label, size) if box.inside(frame)
-                       and not taken.hits((box.x0, box.y0, box.x1, box.y1), own)), None)
+        free = [(b, (b.x0, b.y0, b.x1, b.y1)) for b in candidates(label, size)
+                if b.inside(frame)]
+        free = [(b, q) for b, q in free if not taken.hits(q, own)]
+        chosen = next((b for b, q in free if not minor.hits(q, own)), None)
+        if chosen is None and label.main and free:
+            chosen = free[0][0]
         out.append(chosen)
         if chosen is not None:
             taken.add((chosen.x0, chosen.y0, chosen.x1, chosen.y1))

@@ -163,20 +163,23 @@ def render(points: Sequence[Point], width: int = 640, height: int = 420,
 def _labels(ordered: Sequence[Point], marks: Sequence[tuple[str, float, float, float, str]],
             width: int, height: int, kinds: Collection[str],
             sizes: Sequence[float]) -> list[str]:
-    """One layer of placed labels per font size, by rank (then input order)."""
-    obstacles = [maplabels.marker_box(x, y, r) for _, x, y, r, _ in marks]
+    """One layer of placed labels per font size, by rank (then input order); an area's label
+    may cover a depot or shelter when it fits nowhere else."""
+    boxes = [maplabels.marker_box(x, y, r) for _, x, y, r, _ in marks]
+    areas = [b for b, p in zip(boxes, ordered, strict=True) if p.kind == "area"]
+    small = [b for b, p in zip(boxes, ordered, strict=True) if p.kind != "area"]
     wanted = sorted((i for i, p in enumerate(ordered) if p.kind in kinds and p.label),
                     key=lambda i: ordered[i].rank)
     texts = [f"{marks[i][4]} {ordered[i].label}".strip() for i in wanted]
-    todo = [Label(marks[i][1], marks[i][2], marks[i][3], t)
+    todo = [Label(marks[i][1], marks[i][2], marks[i][3], t, ordered[i].kind == "area")
             for i, t in zip(wanted, texts, strict=True)]
     out = []
     for n, size in enumerate(sizes):
-        boxes = maplabels.place(todo, obstacles, Box(2, 2, width - 2, height - 2), size)
+        spots = maplabels.place(todo, areas, Box(2, 2, width - 2, height - 2), size, small)
         cls = "" if len(sizes) == 1 else (" wide" if n == 0 else " narrow")
         drawn = "".join(
             f'<text x="{b.x0:.1f}" y="{b.y0 + size * maplabels.ASCENT:.1f}" class="map-label">'
-            f'{escape(t)}</text>' for b, t in zip(boxes, texts, strict=True) if b is not None)
+            f'{escape(t)}</text>' for b, t in zip(spots, texts, strict=True) if b is not None)
         out.append(f'<g class="map-labels{cls}" font-size="{size:g}">{drawn}</g>')
     return out
 

@@ -105,3 +105,13 @@ def test_a_focused_map_keeps_the_affected_areas_large_and_a_far_depot_at_the_edg
     assert 0 <= float(square.group(1)) <= 630 and 0 <= float(square.group(2)) <= 410
     unfocused = mapsvg.render([*near, far], links=[link])
     assert "offmap" not in unfocused
+
+
+def test_an_areas_label_may_cover_small_markers_when_nothing_else_is_free_but_no_other() -> None:
+    ring = [maplabels.marker_box(100 + dx, 100 + dy, 6) for dx in (-30, 0, 30)
+            for dy in (-20, 0, 20) if (dx, dy) != (0, 0)]
+    main, minor = Label(100, 100, 8, "桃园", main=True), Label(100, 100, 8, "D01")
+    assert maplabels.place([minor], [], FRAME, 12, small=ring) == [None]
+    box = maplabels.place([main], [], FRAME, 12, small=ring)[0]
+    assert box is not None and box.inside(FRAME)
+    assert maplabels.place([main], ring, FRAME, 12) == [None]  # markers of areas: never
