@@ -51,35 +51,47 @@ def map_of(session: Session, plan: AllocationPlan, incident: Incident, lang: str
     places = _receiving(session, stop_ids, affected)
     for trip in trips:
         _order_stops(trip, depots[trip.depot_id], places)
-    placements = session.execute(
-        select(PlanPlacement.area_id, PlanPlacement.shelter_id, func.sum(PlanPlacement.people))
-        .where(PlanPlacement.plan_id == plan.id)
-        .group_by(PlanPlacement.area_id, PlanPlacement.shelter_id)).all()
-    shelters = {s.id: s for s in session.scalars(select(Shelter).where(
-        Shelter.id.in_({p[1] for p in placements})))} if placements else {}
+    placements, shelters = _placements(session, plan)
     points = _area_points(affected) + _depot_points(depots, trips, lang)
     points += _place_points(places, affected)
     points += _shelter_points(shelters, placements, lang)
     # translated once, filled per trip (a whole district has hundreds)
     words = (_("Trip %(depot)s-%(n)s: %(vehicle)s, %(kg)s kg, stops %(stops)s"), _("no vehicle"))
     links = [_trip_link(t, depots[t.depot_id], places, words) for t in trips]
-    moves = _("%(area)s → %(shelter)s: %(n)s people")
-    links += [mapsvg.Link((affected[a]["lat"], affected[a]["lon"]),
-                          (shelters[s].lat, shelters[s].lon), "shelter", people,
-                          moves % {"area": affected[a]["code"], "shelter": shelters[s].code,
-                                   "n": f"{people:,}"})
-              for a, s, people in placements if a in affected]
+    links += _evacuations(placements, affected, shelters)
     focus = [(a["lat"], a["lon"]) for a in affected.values()]
     focus += [places[a]["at"] for a in stop_ids if a in places]
     svg = mapsvg.render(points, links=links, focus=focus, area_size=14,
                         label_kinds=("area", "depot", "shelter"), label_sizes=LABEL_SIZES)
     if not svg:
         return ""  # no place on it has coordinates: no map and no key
-    used = {p.kind for p in points} | {ln.kind for ln in links}
-    if "offmap" in svg:
-        used.add("offmap")
-    colours = {p.colour for p in points if p.kind == "area"}
-    return svg + render_template("_map_legend.html", used=used, colours=colours)
+    used = {p.kind for p in points} | {ln.kind for ln in links} | (
+        {"offmap"} if "offmap" in svg else set())
+    return svg + render_template("_map_legend.html", used=used,
+                                 colours={p.colour for p in points if p.kind == "area"})
+
+
+def _placements(session: Session, plan: AllocationPlan) -> tuple[list[Any], dict[int, Shelter]]:
+    """People per (area, shelter) the plan places, and those shelters."""
+    placements = list(session.execute(
+        select(PlanPlacement.area_id, PlanPlacement.shelter_id, func.sum(PlanPlacement.people))
+        .where(PlanPlacement.plan_id == plan.id)
+        .group_by(PlanPlacement.area_id, PlanPlacement.shelter_id)
+        .order_by(PlanPlacement.area_id, PlanPlacement.shelter_id)).all())
+    shelters = {s.id: s for s in session.scalars(select(Shelter).where(
+        Shelter.id.in_({p[1] for p in placements})))} if placements else {}
+    return placements, shelters
+
+
+def _evacuations(placements: list[Any], affected: dict[int, dict[str, Any]],
+                 shelters: dict[int, Shelter]) -> list[mapsvg.Link]:
+    """One line per area and shelter, thick by people."""
+    moves = _("%(area)s → %(shelter)s: %(n)s people")  # translated once
+    return [mapsvg.Link((affected[a]["lat"], affected[a]["lon"]),
+                        (shelters[s].lat, shelters[s].lon), "shelter", people,
+                        moves % {"area": affected[a]["code"], "shelter": shelters[s].code,
+                                 "n": f"{people:,}"})
+            for a, s, people in placements if a in affected]
 
 
 def _affected(session: Session, incident: Incident, plan: AllocationPlan,
