@@ -1,129 +1,106 @@
-"""Server time, queries and height of the incident page on the full demo district, in one run:
-the 4-community level III flood (S01-C01..S01-C04) and a whole-district level I incident,
-before and after confirming its plan, and each of its full-table pages.
+"""Server time, queries and size of the incident page on the full demo district, against the
+page before the control room, in one run: the 4-community level III flood (S01-C01..S01-C04)
+and a whole-district level I incident, before and after confirming its plan, with each full
+table page and the time to confirm.
 
-Per page: the median of 3 warm requests through the app (no network), the SQL statements
-one request runs, and the HTML size. Floors (issue "The incident control room"): the incident
-page under 300 ms for the flood and under 1 s for the whole district. Exits 1 if one is missed.
+bench/page_probe.py measures whichever tree is on its import path: this one, and the
+baseline revision (BASELINE, the incident page before issue "The incident control room")
+extracted from git into a temporary folder. Per page: the median of 3 warm requests through
+the app (no network), the SQL statements one request runs, and the HTML size. Floors: the
+incident page under 300 ms for the flood and under 1 s for the whole district; confirming
+the flood's plan under 1 s. Exits 1 if one is missed.
 
     python -m bench.incident_page [--seed 7]
 """
 from __future__ import annotations
 
-import statistics
+import json
+import os
+import subprocess
+import sys
+import tarfile
 import tempfile
-import time
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import event, select
 
-from app import create_app
-from app.areas.models import Area
-from app.cli.db import upgrade
-from app.core import db
-from app.core.actor import reset_actor, set_actor, system_actor
-from app.core.errors import Conflict
-from app.core.vocabulary import AreaLevel
-from app.incidents import workflows
-from app.incidents.allocation import services as allocation
-from app.incidents.services import AreaInput
 from bench import seeded_main, verdict
 
 console = Console(width=150)
-FLOOD = ["S01-C01", "S01-C02", "S01-C03", "S01-C04"]
-PARTS = ("", "/needs", "/shipments", "/people", "/dispatches")
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "3d3113a"  # the last commit before the control room's first change
 FLOORS = {"flood": 0.300, "district": 1.0}  # the incident page's server time
+CONFIRM_FLOOR = {"flood": 1.0}
 
 
-def _measure(app: Any, client: Any, url: str) -> tuple[float, int, int]:
-    engine = app.extensions["readygrid.engine"]
-    seen: list[int] = []
+def _probe(tree: Path, seed: int) -> dict[str, Any]:
+    """Run bench/page_probe.py (this tree's) against the code in `tree`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "figures.json"
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        # run as -c so that the probe's own folder (bench/, with its drills.py) is not first
+        # on the import path
+        script = ROOT / "bench" / "page_probe.py"
+        subprocess.run([sys.executable, "-c", "import runpy, sys; sys.argv = sys.argv[1:]; "
+                        "runpy.run_path(sys.argv[0], run_name='__main__')", str(script),
+                        "--seed", str(seed), "--out", str(out)], cwd=tree, env=env,
+                       check=True)
+        return json.loads(out.read_text())
 
-    def count(*_: Any) -> None:
-        seen.append(1)
 
-    times = []
-    size = 0
-    for run in range(4):
-        event.listen(engine, "before_cursor_execute", count)
-        seen.clear()
-        started = time.perf_counter()
-        resp = client.get(url)
-        times.append(time.perf_counter() - started)
-        event.remove(engine, "before_cursor_execute", count)
-        assert resp.status_code == 200, (url, resp.status_code)
-        size = len(resp.data)
-        if run == 0:
-            times.clear()  # the first request warms the templates
-    return statistics.median(times), len(seen), size
+def _baseline_tree(into: Path) -> Path | None:
+    """The baseline revision's files, from git; None without git or its history."""
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE],
+                                 capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-f", "-d",
+                    str(into / "app" / "translations"), "-D", "messages"],
+                   capture_output=True, check=False)
+    return into
+
+
+def _table(now: dict[str, Any], before: dict[str, Any] | None) -> Table:
+    table = Table(title="The incident page on the full demo (server side, median of 3)")
+    for col in ("incident", "plan", "page", "ms", "queries", "KB", "baseline ms",
+                "baseline queries", "baseline KB"):
+        table.add_column(col)
+    old = {(r["case"], r["stage"], r["page"]): r for r in (before or {}).get("pages", [])}
+    for r in now["pages"]:
+        b = old.get((r["case"], r["stage"], r["page"]))
+        table.add_row(r["case"], r["stage"], r["page"], f"{r['seconds'] * 1000:.0f}",
+                      str(r["queries"]), f"{r['bytes'] / 1024:.0f}",
+                      *((f"{b['seconds'] * 1000:.0f}", str(b["queries"]),
+                         f"{b['bytes'] / 1024:.0f}") if b else ("—", "—", "—")))
+    return table
 
 
 def run(seed: int) -> int:
-    from app.demo import build
-
-    rows: list[tuple[str, str, str, float, int, int]] = []
-    failures = []
+    now = _probe(ROOT, seed)
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'demo.sqlite'}"
-        upgrade(url)
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
-        with app.app_context():
-            token = set_actor(system_actor("bench"))
-            try:
-                session = db.session()
-                build(session, "full", seed=seed)
-                session.commit()
-                every = list(session.scalars(select(Area.code).where(
-                    Area.level == AreaLevel.COMMUNITY).order_by(Area.code)))
-                codes = {}
-                for case, level, areas in (("flood", 3, FLOOD), ("district", 1, every)):
-                    done = workflows.declare(session, title=case, hazard="flood", level=level,
-                                             areas=[AreaInput(c) for c in areas],
-                                             duration_days=3).raise_error()
-                    codes[case] = done.code
-            finally:
-                reset_actor(token)
-        client = app.test_client()
-        login = client.get("/login").get_data(as_text=True)
-        csrf = login.split('name="csrf_token"')[1].split('value="')[1].split('"')[0]
-        client.post("/login", data={"csrf_token": csrf, "username": "coordinator",
-                                    "password": "readygrid-demo"})
-        for case, code in codes.items():
-            for stage in ("proposed", "confirmed"):
-                if stage == "confirmed":
-                    with app.app_context():
-                        token = set_actor(system_actor("bench"))
-                        try:
-                            session = db.session()
-                            plan = allocation.get_plan(session, code, None)
-                            started = time.perf_counter()
-                            try:
-                                allocation.confirm(session, code, plan.number)
-                            except Conflict as exc:  # the flood took stock: its fresh plan
-                                started = time.perf_counter()
-                                allocation.confirm(session, code, exc.extra["fresh_plan"])
-                            console.print(f"  confirm {case}: "
-                                          f"{time.perf_counter() - started:.2f} s",
-                                          highlight=False)
-                        finally:
-                            reset_actor(token)
-                for part in PARTS:
-                    seconds, queries, size = _measure(app, client, f"/incidents/{code}{part}")
-                    rows.append((case, stage, part or "incident page", seconds, queries, size))
-                    if not part and seconds >= FLOORS[case]:
-                        failures.append(f"{case} ({stage}): incident page {seconds * 1000:.0f} "
-                                        f"ms >= {FLOORS[case] * 1000:.0f} ms")
-        app.extensions["readygrid.engine"].dispose()
-    table = Table(title="The incident page on the full demo (server side, median of 3)")
-    for col in ("incident", "plan", "page", "ms", "queries", "KB"):
-        table.add_column(col)
-    for case, stage, part, seconds, queries, size in rows:
-        table.add_row(case, stage, part, f"{seconds * 1000:.0f}", str(queries),
-                      f"{size / 1024:.0f}")
-    console.print(table)
+        tree = _baseline_tree(Path(tmp))
+        before = _probe(tree, seed) if tree else None
+    if before is None:
+        console.print(f"no baseline: git history with {BASELINE} is needed", highlight=False)
+    console.print(_table(now, before))
+    failures = []
+    for r in now["pages"]:
+        if r["page"] == "incident page" and r["seconds"] >= FLOORS[r["case"]]:
+            failures.append(f"{r['case']} ({r['stage']}): incident page "
+                            f"{r['seconds'] * 1000:.0f} ms >= {FLOORS[r['case']] * 1000:.0f} ms")
+    for case, seconds in now["confirm"].items():
+        then = (before or {}).get("confirm", {}).get(case)
+        console.print(f"confirm {case}: {seconds:.2f} s"
+                      + (f" (baseline {then:.2f} s)" if then is not None else ""),
+                      highlight=False)
+        if case in CONFIRM_FLOOR and seconds >= CONFIRM_FLOOR[case]:
+            failures.append(f"confirm {case}: {seconds:.2f} s >= {CONFIRM_FLOOR[case]} s")
     return verdict(console, failures)
 
 

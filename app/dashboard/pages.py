@@ -35,7 +35,8 @@ def index() -> str:
                for s in data["shelters"]]
     parent = db.session().get(Area, data["parent_id"]) if data["parent_id"] else None
     items = {i.code: i for i in db.session().scalars(select(Item))}
-    return render_template("dashboard.html", data=data, map_svg=mapsvg.render(points),
+    svg = mapsvg.render(points, label_sizes=(11, 20))  # desktop, then phone labels
+    return render_template("dashboard.html", data=data, map_svg=svg,
                            parent=parent if parent and _visible(parent) else None,
                            items=items, band=band)
 

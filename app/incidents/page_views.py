@@ -1,6 +1,5 @@
 """What the incident pages show, built from the services' plain data: the area picker, the
-areas a declare form names, the trimmed needs table, shipment groups, dispatch rows and the
-plan map."""
+areas a declare form names, the trimmed needs table, shipment groups and dispatch rows."""
 from __future__ import annotations
 
 import re
@@ -14,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.areas.models import Area
-from app.core import mapsvg
 from app.core.actor import Principal
 from app.core.errors import ValidationFailed
 from app.core.vocabulary import AreaLevel
@@ -30,7 +28,7 @@ from app.incidents.models import (
 )
 from app.incidents.services import AreaInput
 from app.incidents.views import dispatch_dict, load_dict, loads_by_order
-from app.resources.models import MobilisationLevel, Shelter
+from app.resources.models import MobilisationLevel
 from app.stock.models import Depot
 
 NEEDS_SHOWN = 36  # needs rows shown before "show all": three grids of twelve items
@@ -142,16 +140,6 @@ def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:
     return {"total": sum(counts.values()), "open": counts.get(DispatchStatus.RESERVED, 0)}
 
 
-def coverage(needs: list[dict[str, Any]]) -> dict[str, float]:
-    """Each area's worst-covered item: (committed + planned) / required."""
-    worst: dict[str, float] = {}
-    for row in needs:
-        if row["required"] > 0:
-            ratio = min((row["committed"] + row["planned"]) / row["required"], 1.0)
-            worst[row["area"]] = min(worst.get(row["area"], 1.0), ratio)
-    return worst
-
-
 def needs_table(needs: list[dict[str, Any]], area: str | None, show_all: bool,
                 item: str | None = None, sort: str | None = None,
                 short_only: bool = False) -> dict[str, Any]:
@@ -212,46 +200,6 @@ def distribution_lists(plan: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"area": code, "point": node.get("point"), "members": node["members"],
                     "rows": rows})
     return out
-
-
-def plan_map(session: Session, incident: dict[str, Any], plan: dict[str, Any],
-             cover: dict[str, float], lang: str) -> str:
-    """Affected areas (sized by people, coloured by coverage), the depots and shelters the plan
-    uses, and its lines: depot → area for supplies, area → shelter for evacuees."""
-    depots = {d.code: d for d in session.scalars(select(Depot).where(
-        Depot.code.in_({s["depot"] for s in plan["shipments"]})))}
-    shelters = {s.code: s for s in session.scalars(select(Shelter).where(
-        Shelter.code.in_({p["shelter"] for p in plan["placements"]})))}
-    areas = {a["area"]: a for a in incident["areas"]}
-    points = [mapsvg.Point(
-        a["lat"], a["lon"], a["name"], "area", mapsvg.coverage_colour(cover.get(code)),
-        a["affected"], "", _("%(code)s %(name)s: %(n)s affected, %(pct)s covered", code=code,
-                             name=a["name"], n=f"{a['affected']:,}",
-                             pct=_percent(cover.get(code))))
-        for code, a in areas.items()]
-    points += [mapsvg.Point(d.lat, d.lon, d.code, "depot", title=f"{d.code} {d.name(lang)}")
-               for d in depots.values()]
-    points += [mapsvg.Point(s.lat, s.lon, s.code, "shelter", title=f"{s.code} {s.name(lang)}")
-               for s in shelters.values()]
-    # supplies go to receiving points: their place, else the affected area's centre
-    where = {code: (a["lat"], a["lon"]) for code, a in areas.items()}
-    where.update({code: (n["lat"], n["lon"]) for code, n in plan.get("points", {}).items()
-                  if n.get("lat") is not None})
-    links = [mapsvg.Link((depots[g["depot"]].lat, depots[g["depot"]].lon), where[g["area"]],
-                         "supply", len(g["lines"]),
-                         f"{g['depot']} → {g['area']} · {g['km']:.1f} km")
-             for g in shipment_groups(plan["shipments"])
-             if g["depot"] in depots and g["area"] in where]
-    links += [mapsvg.Link((areas[p["area"]]["lat"], areas[p["area"]]["lon"]),
-                          (shelters[p["shelter"]].lat, shelters[p["shelter"]].lon), "shelter",
-                          p["people"], _("%(area)s → %(shelter)s: %(n)s people", area=p["area"],
-                                         shelter=p["shelter"], n=f"{p['people']:,}"))
-              for p in plan["placements"] if p["area"] in areas and p["shelter"] in shelters]
-    return mapsvg.render(points, links=links, labels=len(areas) <= 12, area_size=14)
-
-
-def _percent(ratio: float | None) -> str:
-    return "—" if ratio is None else f"{ratio * 100:.0f}%"
 
 
 def since(started: datetime, now: datetime) -> str:

@@ -20,8 +20,8 @@ from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.vocabulary import Hazard
 from app.incidents import dispatches as dispatch_svc
 from app.incidents import page_views as views
+from app.incidents import plan_map, summary, workflows
 from app.incidents import services as incident_svc
-from app.incidents import summary, workflows
 from app.incidents.allocation import services as allocation
 from app.incidents.enums import DispatchStatus, IncidentStatus
 from app.incidents.forms import (
@@ -160,12 +160,10 @@ def _part_context(session: Any, plan: Any, view: dict[str, Any], info: dict[str,
             row.why = explain_item(row.shortfall, row.unit, row.in_reach, row.reserve,
                                    plan.incident.max_distance_km)
         cover = summary.coverage_by_code(session, plan)
-        # TODO(map): the plan map still reads the plan's rows
         return {"summary_items": rows, "summary_areas": summary.area_rows(session, plan),
                 "item_names": {r.code: r.name for r in rows}, "cover": cover,
                 "counts": summary.drill_counts(session, plan),
-                "map_svg": views.plan_map(session, info, plan_dict(session, plan, False),
-                                          cover, lang)}
+                "map_svg": plan_map.map_of(session, plan, plan.incident, lang)}
     if part == "needs":
         return {"needs": views.needs_table(view["needs"], request.args.get("area"), True,
                                            request.args.get("item"), request.args.get("sort"),

@@ -29,6 +29,21 @@ def declare_two_grids(page: Any) -> str:
     return page.url.rsplit("/", 1)[-1]
 
 
+def assert_labels_apart(page: Any, smallest_px: float = 9.0) -> None:
+    """The map's shown labels, as the browser draws them: inside the map, none over another,
+    and not too small to read on the screen."""
+    shown = page.evaluate("""() => [...document.querySelectorAll('svg.map .map-label')]
+        .filter(t => t.getBoundingClientRect().height > 0).map(t => {
+            const b = t.getBBox(), r = t.getBoundingClientRect();
+            return [b.x, b.y, b.x + b.width, b.y + b.height, r.height]; })""")
+    assert shown, "no label is shown on the map"
+    for i, (x0, y0, x1, y1, px) in enumerate(shown):
+        assert x0 >= 0 and y0 >= 0 and x1 <= 640 and y1 <= 420
+        assert px >= smallest_px, f"a label is {px:.1f}px high on screen"
+        for a0, b0, a1, b1, _ in shown[i + 1:]:
+            assert not (x0 < a1 - 0.5 and a0 < x1 - 0.5 and y0 < b1 - 0.5 and b0 < y1 - 0.5)
+
+
 def test_declare_review_confirm_and_print_in_the_browser(open_page: Any) -> None:
     page = open_page("coordinator")
     code = declare_two_grids(page)
@@ -36,7 +51,9 @@ def test_declare_review_confirm_and_print_in_the_browser(open_page: Any) -> None
     summary = page.locator("table.item-summary tbody tr")
     assert summary.count() >= 10 and summary.first.bounding_box()["y"] < 800  # first screen
     assert page.locator("svg.map circle").count() == 2
-    assert page.locator("svg.map line").count() >= 2  # shipments and placements drawn
+    assert page.locator("svg.map .map-link.trip, svg.map .map-link.unvehicled").count() >= 1
+    assert page.locator("ul.map-legend li").count() >= 6  # four bands, depot, trip at least
+    assert_labels_apart(page)
     assert "300" in page.locator("#areas").inner_text()
     shot(page, "incident-plan-zh")
     page.click("#drill a[href$='/needs']")
@@ -77,6 +94,8 @@ def test_the_incident_page_in_english_and_on_a_phone(open_page: Any) -> None:
     assert phone.locator("form.confirm-bar").count() == 0  # staff read the plan only
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    assert phone.locator("svg.map .map-labels.narrow").is_visible()
+    assert_labels_apart(phone)  # the phone's larger labels: still apart, still legible
     shot(phone, "phone-incident-zh")
     foreign = [u for u in page.requests + phone.requests
                if not u.startswith((page.base, "data:"))]
