@@ -33,6 +33,7 @@ from app.incidents.models import (
     PlanShipment,
     ReserveRelease,
 )
+from app.incidents.log_models import SituationPhoto, SituationReport
 from app.notifications.models import Notification
 from app.resources.models import (
     ChecklistItem,
@@ -54,6 +55,6 @@ __all__ = [
     "Measure", "Member", "Mobilisation", "MobilisationLevel", "MobilisationRule", "Notification",
     "OccupancyReport", "PlanAssignment", "PlanDocument", "PlanLine", "PlanPlacement",
     "PlanShipment", "PlanVersion", "PlanningNorm", "Qualification", "ReserveRelease", "Shelter",
-    "StockLot",
+    "SituationPhoto", "SituationReport", "StockLot",
     "Team", "TimelineEvent", "User",
 ]
