@@ -73,6 +73,7 @@ class SitrepForm(FlaskForm):
     evacuated = IntegerField(_l("Evacuated"),
                              validators=[Optional(), NumberRange(0, 10_000_000)])
     injured = IntegerField(_l("Injured"), validators=[Optional(), NumberRange(0, 1_000_000)])
-    missing = IntegerField(_l("Missing"), validators=[Optional(), NumberRange(0, 1_000_000)])
+    missing = IntegerField(_l("Missing persons"),
+                           validators=[Optional(), NumberRange(0, 1_000_000)])
     dead = IntegerField(_l("Dead"), validators=[Optional(), NumberRange(0, 1_000_000)])
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))

@@ -77,7 +77,7 @@ def in_language(lang: str) -> Iterator[None]:
 
 def kind_labels() -> dict[str, str]:
     """The kinds of entry, in the current language."""
-    return {"incident": _("Incident"), "plan": _("Plans"), "reserve": _("Reserves"),
+    return {"incident": _("Incident"), "plan": _("Allocation plans"), "reserve": _("Reserves"),
             "checklist": _("Checklist"), "dispatch": _("Dispatch orders"),
             "receipt": _("Receipts"), "notice": _("Notifications"),
             "sitrep": _("Situation reports")}
@@ -269,14 +269,14 @@ def _notices(session: Session, incident: Incident, lang: str, _o: Any) -> list[E
         Area, Area.id == Notification.area_id).where(or_(*[
             Notification.dedup_key.startswith(p, autoescape=True)
             for p in notice_prefixes(incident.code)])).order_by(Notification.id))
-    groups: dict[tuple[datetime, str], list[str]] = {}
+    groups: dict[tuple[datetime, str], tuple[datetime, list[str]]] = {}
     for at, kind, area, zh, en in rows:
         subject = en if lang == "en" and en else zh
-        groups.setdefault((at.replace(second=0, microsecond=0), kind), []).append(
+        groups.setdefault((at.replace(second=0, microsecond=0), kind), (at, []))[1].append(
             f"{area or '—'}: {subject}")
-    return [Entry(minute, "system", "notice", _("Notified %(n)s: %(what)s", n=len(lines),
-                                                 what=_notice_kind(kind)), kind, lines)
-            for (minute, kind), lines in groups.items()]
+    return [Entry(first, "system", "notice", _("Notified %(n)s: %(what)s", n=len(lines),
+                                                what=_notice_kind(kind)), kind, lines)
+            for (_minute, kind), (first, lines) in groups.items()]
 
 
 def _notice_kind(kind: str) -> str:
@@ -296,7 +296,7 @@ def _reports(session: Session, incident: Incident, lang: str, _o: Any) -> list[E
 def count_labels() -> dict[str, str]:
     """The counts of a situation report, in the current language."""
     return {"affected": _("Affected"), "evacuated": _("Evacuated"), "injured": _("Injured"),
-            "missing": _("Missing"), "dead": _("Dead")}
+            "missing": _("Missing persons"), "dead": _("Dead")}
 
 
 def _counts(counts: dict[str, int]) -> list[str]:

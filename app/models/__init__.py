@@ -19,6 +19,7 @@ from app.drills.models import (
     Measure,
     TimelineEvent,
 )
+from app.incidents.log_models import SituationPhoto, SituationReport
 from app.incidents.models import (
     AllocationPlan,
     Dispatch,
@@ -33,7 +34,6 @@ from app.incidents.models import (
     PlanShipment,
     ReserveRelease,
 )
-from app.incidents.log_models import SituationPhoto, SituationReport
 from app.notifications.models import Notification
 from app.resources.models import (
     ChecklistItem,
