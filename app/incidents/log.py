@@ -274,7 +274,7 @@ def _notices(session: Session, incident: Incident, lang: str, _o: Any) -> list[E
         subject = en if lang == "en" and en else zh
         groups.setdefault((at.replace(second=0, microsecond=0), kind), (at, []))[1].append(
             f"{area or '—'}: {subject}")
-    return [Entry(first, "system", "notice", _("Notified %(n)s: %(what)s", n=len(lines),
+    return [Entry(first, _("system"), "notice", _("Notified %(n)s: %(what)s", n=len(lines),
                                                 what=_notice_kind(kind)), kind, lines)
             for (_minute, kind), (first, lines) in groups.items()]
 
@@ -289,7 +289,7 @@ def _notice_kind(kind: str) -> str:
 
 
 def _reports(session: Session, incident: Incident, lang: str, _o: Any) -> list[Entry]:
-    return [Entry(r["at"], r["by"], "sitrep", r["text"], str(r["id"]), _counts(r["counts"]),
+    return [Entry(r["at"], r["by"], "sitrep", r["text"], str(r["id"]), _counts(r["counts"], lang),
                   r) for r in sitreps.reports(session, incident.id)]
 
 
@@ -299,9 +299,9 @@ def count_labels() -> dict[str, str]:
             "missing": _("Missing persons"), "dead": _("Dead")}
 
 
-def _counts(counts: dict[str, int]) -> list[str]:
-    labels = count_labels()
-    return [f"{labels[k]}: {v:,}" for k, v in counts.items()]
+def _counts(counts: dict[str, int], lang: str) -> list[str]:
+    labels, colon = count_labels(), "：" if lang == "zh" else ": "
+    return [f"{labels[k]}{colon}{v:,}" for k, v in counts.items()]
 
 
 _SOURCES = (("incident", _events), ("plan", _plans), ("reserve", _releases),

@@ -70,7 +70,8 @@ def context(session: Session, code: str, lang: str) -> dict[str, Any]:
         "period": [local(incident.started_at), local(incident.closed_at or utcnow())],
         "prepared_by": actor().label, "prepared_at": local(utcnow()),
         "entries": [{"at": local(e.at), "who": e.who, "kind": labels[e.kind], "text": e.text,
-                     "ref": e.ref, "details": e.details} for e in entries],
+                     "ref": "" if e.kind in ("sitrep", "notice") or e.ref in e.text else e.ref,
+                     "details": e.details} for e in entries],
         "reports": [{"at": local(e.at), "who": e.who, "text": e.text,
                      "area": (e.report or {}).get("area") or "",
                      "counts": [(counts[k], f"{v:,}") for k, v in

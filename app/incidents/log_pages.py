@@ -52,7 +52,7 @@ def _view(code: str, form: SitrepForm | None = None) -> dict[str, Any]:
     except ValueError:
         page = 1
     can_add = may("sitreps") and found.status is IncidentStatus.ACTIVE
-    form = form or SitrepForm(prefix="sitrep")
+    form = form or SitrepForm(prefix="sitrep", formdata=None)  # a fresh one after a success
     form.area.choices = _area_choices(found)
     return {"incident": found, "entries": entries[(page - 1) * PER_PAGE:page * PER_PAGE],
             "total": len(entries), "page": page, "pages": max(-(-len(entries) // PER_PAGE), 1),

@@ -43,7 +43,7 @@ def test_a_coordinator_adds_a_situation_report_and_the_log_shows_it(app: Any,
     assert resp.status_code == 302
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "桥梁被淹" in html and "宣布启动 Ⅲ 级响应" in html and "flash ok" in html
-    assert "已转移: 40" in html
+    assert "已转移：40" in html
     photo = client.get(f"/incidents/{code}/situation-reports/1/photo")
     assert photo.status_code == 200 and photo.mimetype == "image/png"
     assert photo.headers["X-Content-Type-Options"] == "nosniff" and photo.data == PNG
@@ -158,3 +158,20 @@ def test_the_cli_prints_writes_and_adds_to_the_log(app: Any, demo: Any, tmp_path
     assert out_pdf.read_bytes().startswith(b"%PDF")
     bad = run("incidents", "sitrep", code, "--text", "x", "--area", "S01-C02")
     assert bad.returncode == 1 and "error:" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+def test_an_update_alert_notes_the_situation_reports_since_the_alert_before(
+        app: Any, demo: Any, client: Any, auth: Any) -> None:
+    from app.incidents.interop import cap
+    code = declared(app)
+    coordinator = auth("coordinator")
+    client.post(f"/api/v1/incidents/{code}/situation-reports", headers=coordinator,
+                json={"text": "堤坝出现管涌", "area": GRID})
+    assert client.put(f"/api/v1/incidents/{code}/level", json={"level": 2},
+                      headers=coordinator).status_code == 200
+    first = client.get(f"/api/v1/incidents/{code}/cap/1.xml", headers=coordinator).data
+    second = client.get(f"/api/v1/incidents/{code}/cap/2.xml", headers=coordinator).data
+    assert cap.validation_errors(first) == [] and cap.validation_errors(second) == []
+    assert b"<note>" not in first
+    note = second.decode().split("<note>")[1].split("</note>")[0]
+    assert "Situation reports" in note and f"{GRID}: 堤坝出现管涌" in note
