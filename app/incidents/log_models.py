@@ -43,8 +43,8 @@ class SituationReport(Base):
     by: Mapped[str] = mapped_column(String(100), default="")
 
     area: Mapped[Area | None] = relationship()
-    photo: Mapped[SituationPhoto | None] = relationship(cascade="all, delete-orphan",
-                                                        lazy="raise_on_sql")
+    photo: Mapped[SituationPhoto | None] = relationship(  # never loaded with the report
+        cascade="all, delete-orphan", lazy="raise_on_sql", passive_deletes=True)
 
 
 class SituationPhoto(Base):
