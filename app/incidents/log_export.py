@@ -64,20 +64,30 @@ def context(session: Session, code: str, lang: str) -> dict[str, Any]:
     photos = _photos(session, incident.id)
     with log.in_language(lang):
         labels, counts = log.kind_labels(), log.count_labels()
+        entry_rows = [{"at": local(e.at), "who": e.who, "kind": labels[e.kind], "text": e.text,
+                       "ref": "" if e.kind in ("sitrep", "notice") or e.ref in e.text else e.ref,
+                       "details": _shortened(e.details)} for e in entries]
     return {
         "incident": {"code": incident.code, "title": incident.title,
                      "exercise": incident.exercise},
         "period": [local(incident.started_at), local(incident.closed_at or utcnow())],
         "prepared_by": actor().label, "prepared_at": local(utcnow()),
-        "entries": [{"at": local(e.at), "who": e.who, "kind": labels[e.kind], "text": e.text,
-                     "ref": "" if e.kind in ("sitrep", "notice") or e.ref in e.text else e.ref,
-                     "details": e.details} for e in entries],
+        "entries": entry_rows,
         "reports": [{"at": local(e.at), "who": e.who, "text": e.text,
                      "area": (e.report or {}).get("area") or "",
                      "counts": [(counts[k], f"{v:,}") for k, v in
                                 (e.report or {}).get("counts", {}).items()],
                      "photo": photos.get(int(e.ref))} for e in entries if e.kind == "sitrep"],
     }
+
+
+PDF_DETAILS = 12  # detail lines a PDF row shows; the CSV and the page keep them all
+
+
+def _shortened(details: list[str]) -> list[str]:
+    if len(details) <= PDF_DETAILS:
+        return details
+    return [*details[:PDF_DETAILS], _("… and %(n)s more", n=len(details) - PDF_DETAILS)]
 
 
 def _photos(session: Session, incident_id: int) -> dict[int, str]:
