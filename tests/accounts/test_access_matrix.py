@@ -828,7 +828,8 @@ def _page_records(w: World) -> dict[str, dict[str, tuple[Any, Any]]]:
         "/actions": {"code": actions}, "/areas": {"code": (OWN, OTHER)},
         "/depots": {"code": depots}, "/drills": {"code": drills},
         "/drills/requirements": {"code": (w.requirement(), w.requirement())},
-        "/incidents": {"code": incidents, "task_id": pair(w.task)},
+        "/incidents": {"code": incidents, "task_id": pair(w.task), "report_id": pair(
+            lambda place: w.sitrep_photo(w.shared_incident(place), place))},
         "/lots": {"lot_id": lots}, "/dispatches": {"code": dispatches},
         "/plans": {"code": plans, "number": (1, 1)},
         "/shelters": {"code": shelters}, "/teams": {"code": teams},
