@@ -86,12 +86,14 @@ def _incident_id(code: str) -> int:
     return incidents.load(db.session(), code).id
 
 
+PHOTO: dict[Any, Any] = {200: {"description": "The image", "content": {
+    kind: {"schema": {"type": "string", "format": "binary"}}
+    for kind in ("image/jpeg", "image/png", "image/webp")}},
+    **PROBLEM_RESPONSES, 404: "No such photo (problem)"}
+
+
 @bp.get("/incidents/<code>/situation-reports/<int:report_id>/photo")
-@bp.doc(summary="A situation report's photo (its own image type)",
-        responses={200: {"description": "The image", "content": {
-            kind: {"schema": {"type": "string", "format": "binary"}}
-            for kind in ("image/jpeg", "image/png", "image/webp")}},
-            **PROBLEM_RESPONSES, 404: "No such photo (problem)"})
+@bp.doc(summary="A situation report's photo (its own image type)", responses=PHOTO)
 def sitrep_photo(code: str, report_id: int) -> Response:
     body, kind = sitreps.photo(db.session(), code, report_id)
     return download(body, f"{code}-report-{report_id}.{kind.split('/')[1]}", kind, inline=True)

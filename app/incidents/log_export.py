@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,9 @@ def local(moment: datetime | None) -> str:
 
 
 def _columns() -> list[Column]:
-    return [Column(key, zh, export=lambda e, k=key: _value(e, k)) for key, zh in (
+    return [Column(key, zh, export=itemgetter(key)) for key, zh in (
         ("time", "时间"), ("who", "人员"), ("kind", "类别"), ("entry", "记录"),
         ("reference", "编号"), ("details", "详情"))]
-
-
-def _value(entry: dict[str, Any], key: str) -> Any:
-    return entry[key]
 
 
 def log_csv(session: Session, code: str, lang: str = "zh") -> tuple[str, str]:
