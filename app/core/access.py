@@ -34,6 +34,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "actions": frozenset({A, C, S}),
     "plans": frozenset({A, C, S}),
     "exercises": frozenset({A, C, S}),
+    "sitreps": frozenset({A, C, S}),
 }
 AUDIT_READERS = frozenset({A, C, OFF})
 

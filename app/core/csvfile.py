@@ -147,9 +147,20 @@ def write(columns: list[Column], rows: Iterable[Any], *, lang: str = "en",
     return buf.getvalue()
 
 
+#: a cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading formula character gets a quote before it."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return safe_cell(value)
     if hasattr(value, "value"):
         return str(value.value)
     if isinstance(value, bool):

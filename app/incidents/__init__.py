@@ -7,12 +7,14 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this feature's pages, API, CLI commands and jobs."""
     from app.api import register_blueprint
-    from app.incidents import api, cli, notices, pages, solve_cli
+    from app.incidents import api, cli, log_api, log_pages, notices, pages, solve_cli
     from app.incidents.interop import cap_api, edxl_api
     from app.resources import arrivals
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(log_pages.bp)
     register_blueprint(app, api.bp)
+    register_blueprint(app, log_api.bp)
     register_blueprint(app, cap_api.bp)
     register_blueprint(app, edxl_api.bp)
     app.cli.add_command(cli.incidents_group)

@@ -220,3 +220,54 @@ def cancel(dispatch: str) -> None:
     """A dispatch order will not go: release what it reserved."""
     done = dispatches.cancel(db.session(), dispatch)
     out.print(f"{dispatch} cancelled ({len(done['movements'])} ledger entries).")
+
+
+@incidents_group.command("log")
+@click.argument("code")
+@click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the log as CSV to this file.")
+@click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the log as a PDF (ICS 214) to this file.")
+@with_appcontext
+@command_errors
+def log_cmd(code: str, lang: str, csv_file: str | None, pdf_file: str | None) -> None:
+    """The incident log (ICS 214): every step with who and when; or write it as CSV / PDF."""
+    from pathlib import Path
+
+    from app.incidents import log, log_export
+    if csv_file:
+        Path(csv_file).write_text(log_export.log_csv(db.session(), code, lang)[1], "utf-8")
+        out.print(f"{csv_file} written.", highlight=False)
+    if pdf_file:
+        Path(pdf_file).write_bytes(log_export.log_pdf(db.session(), code, lang)[1])
+        out.print(f"{pdf_file} written.", highlight=False)
+    if not (csv_file or pdf_file):
+        entries = log.incident_log(db.session(), code, lang)
+        print_table([{"time": log_export.local(e.at), "who": e.who, "kind": e.kind,
+                      "entry": e.text, "ref": e.ref} for e in entries],
+                    f"{code} log ({len(entries)})")
+
+
+@incidents_group.command("sitrep")
+@click.argument("code")
+@click.option("--text", required=True, help="What happened (at most 4000 characters).")
+@click.option("--area", default=None, help="An affected area (or its community).")
+@click.option("--affected", type=click.IntRange(0), help="People affected.")
+@click.option("--evacuated", type=click.IntRange(0), help="People evacuated.")
+@click.option("--injured", type=click.IntRange(0), help="People injured.")
+@click.option("--missing", type=click.IntRange(0), help="People missing.")
+@click.option("--dead", type=click.IntRange(0), help="People dead.")
+@click.option("--photo", type=click.Path(exists=True, dir_okay=False),
+              help="A JPEG, PNG or WebP photo (at most 5 MB).")
+@with_appcontext
+@command_errors
+def sitrep_cmd(code: str, text: str, area: str | None, photo: str | None,
+               **counts: int | None) -> None:
+    """Add a situation report to the incident log."""
+    from pathlib import Path
+
+    from app.incidents import sitreps
+    data = Path(photo).read_bytes() if photo else None
+    report = sitreps.add(db.session(), code, sitreps.ReportInput(text, area, counts, data))
+    out.print(f"{code}: situation report {report} added to the log.", highlight=False)

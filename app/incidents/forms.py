@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FloatField,
@@ -61,3 +62,18 @@ class RouteRemoveForm(FlaskForm):
 
 class ConfirmPlanForm(FlaskForm):
     plan = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class SitrepForm(FlaskForm):
+    """A situation report for the incident log (the service checks the same rules again)."""
+
+    text = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=4000)])
+    area = SelectField(_l("Area"), validators=[Optional()])
+    affected = IntegerField(_l("Affected"), validators=[Optional(), NumberRange(0, 10_000_000)])
+    evacuated = IntegerField(_l("Evacuated"),
+                             validators=[Optional(), NumberRange(0, 10_000_000)])
+    injured = IntegerField(_l("Injured"), validators=[Optional(), NumberRange(0, 1_000_000)])
+    missing = IntegerField(_l("Missing persons"),
+                           validators=[Optional(), NumberRange(0, 1_000_000)])
+    dead = IntegerField(_l("Dead"), validators=[Optional(), NumberRange(0, 1_000_000)])
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))

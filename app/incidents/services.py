@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.areas.models import Area
+from app.core import audit
 from app.core.access import can_write, require_writer
 from app.core.db import unit_of_work, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -301,6 +302,7 @@ def set_areas(session: Session, code: str, areas: list[AreaInput]) -> None:
             raise ValidationFailed(_("All affected areas must lie in one district."),
                                    field="areas")
         existing = {ia.area_id: ia for ia in incident.areas}
+        was = sorted(ia.area.code for ia in incident.areas)
         keep = []
         for area, given in resolved:
             row = existing.get(area.id) or IncidentArea(area_id=area.id)
@@ -310,6 +312,9 @@ def set_areas(session: Session, code: str, areas: list[AreaInput]) -> None:
         incident.areas = keep
         session.flush()
         _mobilise(session, incident)
+        # one row the incident log reads (orphaned areas leave no audit row of their own)
+        audit.record(session, "update", "incidents", incident.code, "affected areas changed",
+                     {"areas": sorted(a.code for a, _g in resolved), "was": was})
 
 
 def tick_task(session: Session, code: str, task_id: int, done: bool = True) -> None:

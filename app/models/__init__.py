@@ -19,6 +19,7 @@ from app.drills.models import (
     Measure,
     TimelineEvent,
 )
+from app.incidents.log_models import SituationPhoto, SituationReport
 from app.incidents.models import (
     AllocationPlan,
     Dispatch,
@@ -54,6 +55,6 @@ __all__ = [
     "Measure", "Member", "Mobilisation", "MobilisationLevel", "MobilisationRule", "Notification",
     "OccupancyReport", "PlanAssignment", "PlanDocument", "PlanLine", "PlanPlacement",
     "PlanShipment", "PlanVersion", "PlanningNorm", "Qualification", "ReserveRelease", "Shelter",
-    "StockLot",
+    "SituationPhoto", "SituationReport", "StockLot",
     "Team", "TimelineEvent", "User",
 ]

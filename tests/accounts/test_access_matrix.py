@@ -260,6 +260,14 @@ class World:
                 areas=[incidents.AreaInput(place)], draft=True,
                 reference=self.uniq("mx,")))
 
+    def sitrep_photo(self, code: str, place: str) -> int:
+        """A situation report with a photo in the incident's log, added by the system."""
+        from app.incidents import sitreps
+
+        with self.stored() as session:
+            return sitreps.add(session, code, sitreps.ReportInput(
+                "矩阵测试", place, photo=b"\x89PNG\r\n\x1a\n" + bytes(16)))
+
     def task(self, place: str) -> int:
         found = self.admin("get", f"/api/v1/incidents/{self.shared_incident(place)}")
         return int(found["checklist"][0]["id"])
@@ -593,6 +601,11 @@ OPS: dict[tuple[str, str], Op] = {
         target="confirmed_plan"),
     ("GET", "/api/v1/incidents/<code>/hxl/needs.csv"): Op(target="incident"),
     ("GET", "/api/v1/incidents/<code>/hxl/deliveries.csv"): Op(target="incident"),
+    ("GET", "/api/v1/incidents/<code>/log"): Op(target="incident"),
+    ("POST", "/api/v1/incidents/<code>/situation-reports"): Op(
+        "sitreps", target="incident", body=lambda w, p: {"text": "矩阵测试", "area": p}),
+    ("GET", "/api/v1/incidents/<code>/situation-reports/<int:report_id>/photo"): Op(
+        target="sitrep_photo"),
     ("GET", "/api/v1/dispatches"): Op(area=anywhere),
     ("GET", "/api/v1/dispatches/<code>"): Op(target="dispatch"),
     ("POST", "/api/v1/dispatches/<code>/deliver"): Op("dispatches", target="dispatch",
@@ -664,6 +677,9 @@ def _target(w: World, kind: str, place: str, user: str) -> dict[str, Any]:
     if kind == "confirmed_plan":
         code, number = w.confirmed_plan(place)
         return {"code": code, "number": number}
+    if kind == "sitrep_photo":
+        code = w.shared_incident(place)
+        return {"code": code, "report_id": w.sitrep_photo(code, place)}
     if kind == "incident_cap":
         code = w.shared_incident(place)
         index = w.admin("get", f"/api/v1/incidents/{code}/cap")
@@ -812,7 +828,8 @@ def _page_records(w: World) -> dict[str, dict[str, tuple[Any, Any]]]:
         "/actions": {"code": actions}, "/areas": {"code": (OWN, OTHER)},
         "/depots": {"code": depots}, "/drills": {"code": drills},
         "/drills/requirements": {"code": (w.requirement(), w.requirement())},
-        "/incidents": {"code": incidents, "task_id": pair(w.task)},
+        "/incidents": {"code": incidents, "task_id": pair(w.task), "report_id": pair(
+            lambda place: w.sitrep_photo(w.shared_incident(place), place))},
         "/lots": {"lot_id": lots}, "/dispatches": {"code": dispatches},
         "/plans": {"code": plans, "number": (1, 1)},
         "/shelters": {"code": shelters}, "/teams": {"code": teams},

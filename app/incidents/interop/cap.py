@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -177,11 +178,19 @@ class AlertData:
     references: tuple[str, ...] = ()
     web: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    reports: tuple[str, ...] = ()  # situation reports made since the previous alert
 
     @property
     def reference(self) -> str:
         """This alert as another alert's reference: "sender,identifier,sent"."""
         return f"{self.sender},{self.identifier},{cap_time(self.sent)}"
+
+
+NOTE_MAX = 2000  # characters of an alert's <note>
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def cap_time(moment: datetime) -> str:
@@ -200,8 +209,11 @@ def default_sender(district_code: str, configured: str | None = None) -> str:
     return _token(configured or f"readygrid@{district_code}")
 
 
-def alerts_of(incident: Incident, sender: str, web: str | None = None) -> list[AlertData]:
-    """The CAP alerts of an incident's published history (drafts publish nothing)."""
+def alerts_of(incident: Incident, sender: str, web: str | None = None,
+              reports: Sequence[tuple[datetime, str]] = ()) -> list[AlertData]:
+    """The CAP alerts of an incident's published history (drafts publish nothing). An Update
+    alert's <note> carries the situation reports (time, line) made since the alert before it:
+    all earlier than the alert, so a later export repeats the same note."""
     published = [e for e in incident.events if e.kind is not IncidentEventKind.IMPORTED]
     if not published and incident.status.value != "draft":
         # An incident from before its history was kept: its declaration, at its start.
@@ -222,7 +234,9 @@ def alerts_of(incident: Incident, sender: str, web: str | None = None) -> list[A
             district_zh=district.name_zh, district_en=district.name_en or district.name_zh,
             onset=incident.started_at,
             expires=None if event.kind is IncidentEventKind.CLOSED else max(expires, event.at),
-            areas=areas, references=tuple(a.reference for a in out), web=web)
+            areas=areas, references=tuple(a.reference for a in out), web=web,
+            reports=tuple(line for at, line in reports if n > 1
+                          and out[-1].sent < at <= event.at))
         out.append(alert)
     return out
 
@@ -252,8 +266,11 @@ def alert_element(alert: AlertData) -> etree._Element:
     _sub(root, "msgType", alert.msg_type)
     _sub(root, "source", "ReadyGrid")
     _sub(root, "scope", "Public")
-    if alert.exercise:
-        _sub(root, "note", f"{TEXT['zh-CN']['note']} / {TEXT['en-US']['note']}")
+    notes = [f"{TEXT['zh-CN']['note']} / {TEXT['en-US']['note']}"] if alert.exercise else []
+    if alert.reports:
+        notes.append("现场情况报告 / Situation reports: " + " | ".join(alert.reports))
+    if notes:
+        _sub(root, "note", _clip(" — ".join(notes), NOTE_MAX))
     if alert.references:
         _sub(root, "references", " ".join(alert.references))
     _sub(root, "incidents", _token(alert.incident_code))
