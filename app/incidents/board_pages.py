@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -76,13 +77,13 @@ def bulk_preview(code: str) -> str | Response | tuple[str, int]:
 
 
 def _said(moves: dict[str, Any]) -> str:
-    n = moves["orders"]
+    n, units = moves["orders"], format_decimal(moves["units"], format="#,##0")
     if moves["exercise"]:
         return _("%(n)s orders closed (an exercise: no stock moved).", n=n)
     if moves["action"] == "deliver":
-        return _("%(n)s orders delivered: %(units)s units issued.", n=n, units=moves["units"])
+        return _("%(n)s orders delivered: %(units)s units issued.", n=n, units=units)
     return _("%(n)s orders cancelled: %(units)s units back in %(depots)s depots.", n=n,
-             units=moves["units"], depots=moves["depots"])
+             units=units, depots=moves["depots"])
 
 
 @bp.post("/incidents/<code>/dispatches/bulk")

@@ -110,7 +110,8 @@ def chosen_areas(session: Session, typed: str) -> list[AreaInput]:
 
 def dispatch_rows(session: Session, incident: Incident, me: Principal,
                   may_write: bool) -> list[dict[str, Any]]:
-    """The incident's dispatch orders, each saying whether this user may close it."""
+    """The incident's dispatch orders this user sees (delivering into or leaving from their
+    areas), each saying whether they may close it."""
     rows = session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id).options(
         selectinload(Dispatch.plan), selectinload(Dispatch.depot).selectinload(Depot.area),
         selectinload(Dispatch.area).selectinload(Area.parent),
@@ -134,8 +135,8 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
              "community_name": d.area.unit().name(lang()),
              "units": sum(s.quantity for s in d.shipments),
              "kg": round(sum(s.quantity * s.item.weight_kg for s in d.shipments), 1),
-             "may_close": may_write and is_open(d.status)
-             and (me.covers(d.area.path) or me.covers(d.depot.area.path))} for d in rows]
+             "may_close": may_write and is_open(d.status)} for d in rows
+            if me.covers(d.area.path) or me.covers(d.depot.area.path)]
 
 
 def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:
