@@ -160,25 +160,32 @@ def _print(found: Incident, orders: list[dict[str, Any]]) -> str:
 @bp.get("/incidents/<code>/dispatches/pick-list")
 def pick_list(code: str) -> str:
     """One depot's loads of the open orders: what to load, lot by lot, and where it goes."""
-    session = db.session()
-    found = incident_svc.load(session, code)
-    sheet = sheets.pick_list(session, found, principal_of(current_user),
-                             request.args.get("depot", ""))
-    return render_template("incidents/sheets.html", incident=found, kind="pick",
-                           title=_("Pick list"), subject=sheet["depot"],
-                           loads=sheet["loads"], now=utcnow())
+    return _sheets(code, "pick", _("Pick list"), request.args.get("depot", ""))
 
 
 @bp.get("/incidents/<code>/dispatches/manifest")
 def manifest(code: str) -> str:
     """One vehicle's loads of the open orders, stop by stop."""
+    return _sheets(code, "manifest", _("Vehicle manifest"), request.args.get("vehicle", ""))
+
+
+def _sheets(code: str, kind: str, title: str, wanted: str) -> str:
+    """A pick list or a manifest; without a depot or vehicle, the ones to choose from."""
     session = db.session()
     found = incident_svc.load(session, code)
-    sheet = sheets.manifest(session, found, principal_of(current_user),
-                            request.args.get("vehicle", ""))
-    return render_template("incidents/sheets.html", incident=found, kind="manifest",
-                           title=_("Vehicle manifest"), subject=sheet["vehicle"],
-                           loads=sheet["loads"], now=utcnow())
+    me = principal_of(current_user)
+    ctx = {"incident": found, "kind": kind, "title": title, "now": utcnow()}
+    if not wanted:
+        every = sheets.sheets(session, found, me)
+        choices = sorted({(s["depot"], f"{s['depot']} {s['depot_name']}") for s in every}
+                         if kind == "pick" else {(s["vehicle"], f"{s['plate']} ({s['depot']})")
+                                                 for s in every if s["vehicle"]})
+        return render_template("incidents/sheets.html", subject=None, loads=[],
+                               choices=choices, **ctx)
+    sheet = (sheets.pick_list if kind == "pick" else sheets.manifest)(session, found, me,
+                                                                        wanted)
+    return render_template("incidents/sheets.html", loads=sheet["loads"], choices=[],
+                           subject=sheet["depot" if kind == "pick" else "vehicle"], **ctx)
 
 
 @bp.get("/incidents/<code>/close")

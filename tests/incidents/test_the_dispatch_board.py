@@ -223,6 +223,8 @@ def test_a_depots_pick_list_shows_its_own_orders_only(app: Any, client: Any,
         r'class="lot">([^<]+)<', html))
     assert html.count('<article class="order sheet">') <= loads
     assert client.get(f"/incidents/{code}/dispatches/pick-list?depot=NOPE").status_code == 404
+    index = client.get(f"/incidents/{code}/dispatches/pick-list").get_data(as_text=True)
+    assert f"pick-list?depot={depot}" in index  # no depot named: the ones to choose from
 
 
 def test_a_vehicle_manifest_shows_only_that_vehicles_loads(app: Any, client: Any,
