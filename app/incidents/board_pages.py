@@ -36,7 +36,7 @@ def _context(code: str, **extra: Any) -> dict[str, Any]:
     filters = board_views.filters_from(request.values)
     return {"incident": found, "levels": views.levels_of(session, found.district_id),
             "board": board_views.board(_rows(found), filters), "filters": filters,
-            "may_write": may("dispatches"), **extra}
+            "may_write": may("dispatches"), "alone": partial(), **extra}
 
 
 def _to_board(code: str) -> str:
@@ -67,9 +67,11 @@ def bulk_preview(code: str) -> str | Response | tuple[str, int]:
         flash(exc.detail, "error")
         if partial():
             return render_template("incidents/_bulk_panel.html", moves=None, code=code,
-                                   filters=board_views.filters_from(request.values)), exc.status
+                                   filters=board_views.filters_from(request.values),
+                                   alone=True), exc.status
         return redirect(_to_board(code))
-    ctx = {"moves": moves, "code": code, "filters": board_views.filters_from(request.values)}
+    ctx = {"moves": moves, "code": code, "filters": board_views.filters_from(request.values),
+           "alone": partial()}
     if partial():
         return render_template("incidents/_bulk_panel.html", **ctx)
     return render_template("incidents/bulk_confirm.html", incident=incident_svc.load(

@@ -131,6 +131,7 @@ def test_a_bulk_cancel_confirms_in_numbers_then_cancels_without_javascript(
         f"/incidents/{code}/dispatches")
     after = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert f"已取消 2 张调拨单：{units:,} 件物资退回" in after
+    assert after.count('class="flash ok"') == 1  # said once, not again inside the board
     assert shown(client, code, status="cancelled") == set(chosen)
 
 
