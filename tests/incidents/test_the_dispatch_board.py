@@ -282,3 +282,33 @@ def test_confirming_a_plan_and_delivering_an_order_say_their_numbers_first(
     form = re.search(rf'action="/dispatches/{first_code}/deliver"[^>]*data-confirm="([^"]+)"',
                      board).group(1)
     assert f"正式出库 {first_units:,} 件（{first_lots} 个批次）" in form, form
+
+
+def test_printing_takes_the_boards_filters(app: Any, client: Any, demo: Any) -> None:
+    code, orders = confirmed(app)
+    sign_in(client, "coordinator")
+    depot = next(iter(orders.values()))["depot"]
+    board = client.get(f"/incidents/{code}/dispatches?depot={depot}").get_data(as_text=True)
+    assert f"/incidents/{code}/dispatches/print?depot={depot}" in board
+    html = client.get(f"/incidents/{code}/dispatches/print?depot={depot}").get_data(as_text=True)
+    mine = {c for c, o in orders.items() if o["depot"] == depot}
+    assert html.count('<article class="order">') == len(mine) < len(orders)
+    everything = client.get(f"/incidents/{code}/dispatches/print").get_data(as_text=True)
+    assert everything.count('<article class="order">') == len(orders)
+
+
+def test_delivering_one_order_with_htmx_answers_the_board_part_with_its_message(
+        app: Any, client: Any, demo: Any) -> None:
+    code, orders = confirmed(app)
+    sign_in(client, "coordinator")
+    first = sorted(orders)[0]
+    token = page_token(client, f"/incidents/{code}/dispatches")
+    resp = client.post(f"/dispatches/{first}/deliver", headers=HTMX,
+                       data={"csrf_token": token})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "<html" not in body and "flash ok" in body
+    row = body[body.index(f'id="d-{first}"'):].split("</tr>")[0]
+    assert "已送达" in row
+    again = client.post(f"/dispatches/{first}/deliver", headers=HTMX,
+                        data={"csrf_token": token})
+    assert again.status_code == 409 and "flash error" in again.get_data(as_text=True)
