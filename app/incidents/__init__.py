@@ -7,11 +7,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this feature's pages, API, CLI commands and jobs."""
     from app.api import register_blueprint
-    from app.incidents import api, cli, log_api, log_pages, notices, pages, solve_cli
+    from app.incidents import api, board_pages, cli, log_api, log_pages, notices, pages, solve_cli
     from app.incidents.interop import cap_api, edxl_api
     from app.resources import arrivals
 
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(pages.bp)  # with the board's routes (board_pages.bp is it)
+    assert board_pages.bp is pages.bp
     app.register_blueprint(log_pages.bp)
     register_blueprint(app, api.bp)
     register_blueprint(app, log_api.bp)

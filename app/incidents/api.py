@@ -10,12 +10,14 @@ from app.api.common import PROBLEM_RESPONSES, ListQuery, principal
 from app.areas.models import Area
 from app.core import db
 from app.core.listing import page_of
-from app.incidents import dispatches, workflows
+from app.incidents import board, dispatches, workflows
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.models import Dispatch, Incident
 from app.incidents.schemas import (
     AreasIn,
+    BulkIn,
+    CloseIn,
     DispatchQuery,
     IncidentIn,
     IncidentQuery,
@@ -126,10 +128,13 @@ def tick(code: str, task_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/incidents/<code>/close")
-@bp.doc(summary="End the response (teams stand down)", responses=WRITE)
-def close(code: str) -> dict[str, Any]:
-    incidents.close(db.session(), code)
-    return _incident(code)
+@bp.input(CloseIn, arg_name="json_data")
+@bp.doc(summary="End the response (teams stand down); `release_open` cancels the open "
+                "dispatch orders in the same step", responses=WRITE)
+def close(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
+    released = incidents.close(db.session(), code, json_data["release_open"],
+                               json_data["reason"])
+    return {**_incident(code), "released": released}
 
 
 @bp.get("/incidents/<code>/needs")
@@ -201,6 +206,20 @@ def read_dispatch(code: str) -> dict[str, Any]:
 @bp.doc(summary="Delivered: issue exactly what the order reserved", responses=WRITE)
 def deliver(code: str) -> dict[str, Any]:
     return dispatches.deliver(db.session(), code)
+
+
+@bp.post("/incidents/<code>/dispatches/bulk")
+@bp.input(BulkIn, arg_name="json_data")
+@bp.doc(summary="Deliver or cancel many dispatch orders of an incident, all or nothing",
+        description="One transaction: if any order is unknown, outside your areas or no "
+                    "longer open, nothing moves and the problem names it. The answer says "
+                    "what moved (orders, units, items, lots, depots); with `preview` nothing "
+                    "moves and it says what would.", responses=WRITE)
+def bulk(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
+    args = (db.session(), code, json_data["dispatches"], json_data["action"])
+    if json_data["preview"]:
+        return {**board.preview(*args), "preview": True}
+    return {**board.settle_many(*args, json_data["reason"]), "preview": False}
 
 
 @bp.post("/dispatches/<code>/cancel")

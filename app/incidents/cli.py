@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -12,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from app.cli.common import command_errors, err, out, print_table
 from app.core import db
 from app.core.vocabulary import Hazard
-from app.incidents import dispatches, workflows
+from app.incidents import board, dispatches, workflows
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.services import AreaInput
@@ -271,3 +272,42 @@ def sitrep_cmd(code: str, text: str, area: str | None, photo: str | None,
     data = Path(photo).read_bytes() if photo else None
     report = sitreps.add(db.session(), code, sitreps.ReportInput(text, area, counts, data))
     out.print(f"{code}: situation report {report} added to the log.", highlight=False)
+
+def _moved(moves: dict[str, Any], done: bool) -> str:
+    """One line saying what a bulk action moved (or would move)."""
+    verb = ("delivered" if moves["action"] == "deliver" else "cancelled") if done else (
+        "would deliver" if moves["action"] == "deliver" else "would cancel")
+    stock = "an exercise: no stock moves" if moves["exercise"] else (
+        f"{moves['units']} units of {moves['items']} items, {moves['lots']} lots, "
+        f"{moves['depots']} depots")
+    return f"{verb} {moves['orders']} dispatch orders ({stock})"
+
+
+@incidents_group.command("bulk")
+@click.argument("code")
+@click.argument("orders", nargs=-1, required=True, metavar="DISPATCH...")
+@click.option("--action", required=True, type=click.Choice(["deliver", "cancel"]))
+@click.option("--reason", default="", help="Why (audited).")
+@click.option("--preview", is_flag=True, help="Only say what would move.")
+@with_appcontext
+@command_errors
+def bulk(code: str, orders: tuple[str, ...], action: str, reason: str, preview: bool) -> None:
+    """Deliver or cancel many dispatch orders of incident CODE, all or nothing."""
+    if preview:
+        moves = board.preview(db.session(), code, list(orders), action)
+    else:
+        moves = board.settle_many(db.session(), code, list(orders), action, reason)
+    out.print(f"{code}: {_moved(moves, not preview)}.", highlight=False)
+
+
+@incidents_group.command("close")
+@click.argument("code")
+@click.option("--release-open", is_flag=True,
+              help="Cancel the open dispatch orders (their stock goes back) in the same step.")
+@click.option("--reason", default="", help="Why (audited).")
+@with_appcontext
+@command_errors
+def close(code: str, release_open: bool, reason: str) -> None:
+    """End the response: teams stand down; open orders refuse it unless --release-open."""
+    released = incidents.close(db.session(), code, release_open, reason)
+    out.print(f"{code} closed; {len(released)} open dispatch orders cancelled.")

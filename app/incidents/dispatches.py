@@ -24,9 +24,14 @@ def load(session: Session, code: str) -> Dispatch:
         selectinload(Dispatch.shipments).selectinload(PlanShipment.lot)))
     if found is None:
         raise NotFound(_("No dispatch order '%(code)s'.", code=code), field="dispatch")
-    if not (actor().covers(found.area.path) or actor().covers(found.depot.area.path)):
-        ensure_in_scope(found.area, "dispatch")
+    ensure_visible(found)
     return found
+
+
+def ensure_visible(found: Dispatch, field: str = "dispatch") -> None:
+    """Refuse an order neither delivering into nor leaving from the actor's areas."""
+    if not (actor().covers(found.area.path) or actor().covers(found.depot.area.path)):
+        ensure_in_scope(found.area, field)
 
 
 def _close(session: Session, code: str, status: DispatchStatus, reason: str) -> dict[str, Any]:

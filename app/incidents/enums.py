@@ -49,6 +49,14 @@ _with_labels(DispatchStatus, {"reserved": ("已预留待发", "Reserved, to go")
                               "delivered": ("已送达", "Delivered"),
                               "cancelled": ("已取消", "Cancelled")})
 
+# the orders still to settle (deliver or cancel): widen here when a status joins them
+OPEN_STATUSES: tuple[DispatchStatus, ...] = (DispatchStatus.RESERVED,)
+
+
+def is_open(status: DispatchStatus) -> bool:
+    """Whether an order in this status is still to deliver or cancel."""
+    return status in OPEN_STATUSES
+
 
 class MobilisationStatus(Labelled):
     CALLED = "called"

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 from app.areas.models import Area
 from app.core.actor import Principal
 from app.core.errors import ValidationFailed
+from app.core.i18n import lang
 from app.core.vocabulary import AreaLevel
 from app.incidents import services as incident_svc
-from app.incidents.enums import DispatchStatus
+from app.incidents.enums import OPEN_STATUSES, is_open
 from app.incidents.models import (
     AllocationPlan,
     Dispatch,
@@ -107,10 +108,11 @@ def chosen_areas(session: Session, typed: str) -> list[AreaInput]:
 
 def dispatch_rows(session: Session, incident: Incident, me: Principal,
                   may_write: bool) -> list[dict[str, Any]]:
-    """The incident's dispatch orders, each saying whether this user may close it."""
+    """The incident's dispatch orders this user sees (delivering into or leaving from their
+    areas), each saying whether they may close it."""
     rows = session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id).options(
         selectinload(Dispatch.plan), selectinload(Dispatch.depot).selectinload(Depot.area),
-        selectinload(Dispatch.area),
+        selectinload(Dispatch.area).selectinload(Area.parent),
         selectinload(Dispatch.shipments).selectinload(PlanShipment.item),
         selectinload(Dispatch.shipments).selectinload(PlanShipment.lot),
         selectinload(Dispatch.point),
@@ -127,9 +129,12 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
         if d.plan_id not in by_plan:
             by_plan[d.plan_id] = loads_by_order(load_dict(ld) for ld in d.plan.loads)
     return [{**dispatch_dict(d, by_plan[d.plan_id]), "plan": d.plan.number,
-             "needed_by": d.plan.delivery_date.date(),
-             "may_close": may_write and d.status is DispatchStatus.RESERVED
-             and (me.covers(d.area.path) or me.covers(d.depot.area.path))} for d in rows]
+             "needed_by": d.plan.delivery_date.date(), "community": d.area.unit().code,
+             "community_name": d.area.unit().name(lang()),
+             "units": sum(s.quantity for s in d.shipments),
+             "kg": round(sum(s.quantity * s.item.weight_kg for s in d.shipments), 1),
+             "may_close": may_write and is_open(d.status)} for d in rows
+            if me.covers(d.area.path) or me.covers(d.depot.area.path)]
 
 
 def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:
@@ -137,7 +142,8 @@ def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:
     counts = dict(session.execute(
         select(Dispatch.status, func.count(Dispatch.id))
         .where(Dispatch.incident_id == incident.id).group_by(Dispatch.status)).all())
-    return {"total": sum(counts.values()), "open": counts.get(DispatchStatus.RESERVED, 0)}
+    return {"total": sum(counts.values()),
+            "open": sum(counts.get(status, 0) for status in OPEN_STATUSES)}
 
 
 def needs_table(needs: list[dict[str, Any]], area: str | None, show_all: bool,

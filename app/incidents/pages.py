@@ -11,19 +11,17 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.accounts.services import principal_of
 from app.areas.models import Area
 from app.core import db
 from app.core.db import utcnow
 from app.core.downloads import download
 from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.vocabulary import Hazard
-from app.incidents import dispatches as dispatch_svc
+from app.incidents import board, plan_map, summary, workflows
 from app.incidents import page_views as views
-from app.incidents import plan_map, summary, workflows
 from app.incidents import services as incident_svc
 from app.incidents.allocation import services as allocation
-from app.incidents.enums import DispatchStatus, IncidentStatus
+from app.incidents.enums import IncidentStatus, PlanStatus
 from app.incidents.forms import (
     AreasForm,
     ConfirmPlanForm,
@@ -104,12 +102,11 @@ def incident(code: str) -> str:
     return render_template("incidents/detail.html", **_page(code))
 
 
-@bp.get("/incidents/<code>/<any(needs, shipments, people, dispatches):part>")
+@bp.get("/incidents/<code>/<any(needs, shipments, people):part>")
 def part(code: str, part: str) -> str:
     """One of the incident's full tables on a page of its own (the incident page links it)."""
     titles = {"needs": _("Needs (ICS-215)"), "shipments": _("Shipments by route"),
-              "people": _("Shelter places and team assignments"),
-              "dispatches": _("Dispatch orders")}
+              "people": _("Shelter places and team assignments")}
     return render_template("incidents/part.html", part=part, part_title=titles[part],
                            **_page(code, part=part))
 
@@ -140,12 +137,13 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
         "writable": writable, "plans": [(p.number, p.status) for p in found.plans],
         "kinds": {k.value: k.label(lang) for k in TeamKind},
         "specialities": {s.value: s.label(lang) for s in Speciality},
-        # the orders themselves only on their page; elsewhere how many (one grouped query)
-        "dispatches": _dispatches(found) if part == "dispatches" else [],
+        # the orders themselves only on their board; here how many (one grouped query)
         "dispatch_counts": views.dispatch_counts(session, found),
         "items": {i.code: i for i in session.scalars(select(Item))},
         "since": views.since(found.started_at, utcnow()) if found.closed_at is None else None}
     if view is not None and plan is not None:
+        if not part and writable and ctx["newest"] and plan.status is PlanStatus.PROPOSED:
+            ctx["confirming"] = board.confirming(session, plan)  # the Confirm button's numbers
         ctx.update(_part_context(session, plan, view, info, part, lang))
     ctx["forms"] = {**_forms(found, levels, view), **forms}
     return ctx
@@ -207,11 +205,6 @@ def _release_form(found: Incident) -> ReleaseReserveForm:
     form.depot.choices = [("", _("Every depot")),
                           *[(d.code, f"{d.code} {d.name(lang)}") for d in depots]]
     return form
-
-
-def _dispatches(found: Incident) -> list[dict[str, Any]]:
-    return views.dispatch_rows(db.session(), found, principal_of(current_user),
-                               may("dispatches"))
 
 
 def _back(code: str, anchor: str) -> str:
@@ -335,41 +328,7 @@ def confirm(code: str) -> Response:
             "reserved.", n=form.plan.data, k=len(orders)) if exercise else
           _("Plan %(n)s confirmed: stock reserved, %(k)s dispatch orders open.",
             n=form.plan.data, k=len(orders)), "ok")
-    return redirect(url_for(".part", code=code, part="dispatches"))
-
-
-@bp.post("/incidents/<code>/close")
-def close(code: str) -> Response:
-    return _act("incidents", lambda: incident_svc.close(db.session(), code),
-                _("The incident is closed; its teams stood down."), _back(code, "top"))
-
-
-@bp.post("/dispatches/<code>/<any(deliver, cancel):action>")
-def close_dispatch(code: str, action: str) -> Response:
-    require("dispatches")
-    session = db.session()
-    incident = dispatch_svc.load(session, code).incident
-    run = dispatch_svc.deliver if action == "deliver" else dispatch_svc.cancel
-    if incident.exercise:
-        done = _("Dispatch %(code)s closed (an exercise: no stock moved).", code=code)
-    elif action == "deliver":
-        done = _("Dispatch %(code)s delivered: its stock is issued.", code=code)
-    else:
-        done = _("Dispatch %(code)s cancelled: its stock is back in the depot.", code=code)
-    return _act("dispatches", lambda: run(session, code), done,
-                url_for(".part", code=incident.code, part="dispatches"))
-
-
-@bp.get("/incidents/<code>/dispatches/print")
-def print_orders(code: str) -> str:
-    session = db.session()
-    found = incident_svc.load(session, code)
-    wanted = request.args.get("status")
-    if wanted not in {s.value for s in DispatchStatus}:
-        wanted = None  # every order that still counts: open or delivered
-    orders = [d for d in _dispatches(found) if d["status"] == wanted
-              or (wanted is None and d["status"] != DispatchStatus.CANCELLED.value)]
-    return _print(found, orders)
+    return redirect(url_for(".dispatch_board", code=code))
 
 
 @bp.get("/incidents/<code>/cap.xml")
@@ -409,16 +368,3 @@ def export(code: str, kind: str) -> Response:
         abort(404)
     return download(body, name, "application/xml")
 
-
-@bp.get("/dispatches/<code>/print")
-def print_order(code: str) -> str:
-    session = db.session()
-    order = dispatch_svc.load(session, code)
-    found = incident_svc.load(session, order.incident.code)
-    return _print(found, [d for d in _dispatches(found) if d["code"] == code])
-
-
-def _print(found: Incident, orders: list[dict[str, Any]]) -> str:
-    levels = views.levels_of(db.session(), found.district_id)
-    return render_template("incidents/print.html", incident=found, orders=orders,
-                           level=levels.get(found.level), now=utcnow())

@@ -70,6 +70,19 @@ class PlanIn(Schema):
 
 class CloseIn(Schema):
     reason = text(500)
+    release_open = fields.Boolean(load_default=False, metadata={
+        "description": "cancel every open dispatch order (releasing its stock) in the same "
+                       "transaction; without it, open orders refuse the close (409)"})
+
+
+class BulkIn(Schema):
+    action = fields.String(required=True, validate=validators.OneOf(["deliver", "cancel"]))
+    dispatches = fields.List(fields.String(validate=validators.Length(min=1, max=40)),
+                             required=True, validate=validators.Length(min=1, max=5000),
+                             metadata={"description": "dispatch order codes of the incident"})
+    reason = text(500)
+    preview = fields.Boolean(load_default=False, metadata={
+        "description": "only say what would move: nothing changes"})
 
 
 class IncidentQuery(Schema):

@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
@@ -329,18 +329,29 @@ def tick_task(session: Session, code: str, task_id: int, done: bool = True) -> N
         task.done_by = actor().label if done else ""
 
 
-def close(session: Session, code: str) -> None:
-    """End the response: teams stand down. Open dispatches must be delivered or cancelled."""
-    from app.incidents.enums import DispatchStatus
+def close(session: Session, code: str, release_open: bool = False,
+          reason: str = "") -> list[str]:
+    """End the response: teams stand down. Open dispatches must be delivered or cancelled
+    first, or (`release_open`) are cancelled in the same transaction, each as a single
+    cancel does. Returns the codes of the orders cancelled."""
+    from app.incidents import dispatches
+    from app.incidents.enums import OPEN_STATUSES, DispatchStatus
     from app.incidents.models import Dispatch
 
     with unit_of_work(session):
         incident = writable(session, code)
-        open_orders = session.scalar(select(func.count()).select_from(Dispatch).where(
-            Dispatch.incident_id == incident.id, Dispatch.status == DispatchStatus.RESERVED))
-        if open_orders:
+        open_orders = list(session.scalars(select(Dispatch).where(
+            Dispatch.incident_id == incident.id, Dispatch.status.in_(OPEN_STATUSES))
+            .order_by(Dispatch.id)))
+        if open_orders and not release_open:
             raise Conflict(_("%(n)s dispatch orders are still open: deliver or cancel them "
-                             "first.", n=open_orders), field="incident")
+                             "first.", n=len(open_orders)), field="incident",
+                           open_dispatches=len(open_orders))
+        if open_orders:
+            require_writer("dispatches")
+        why = reason or _("the incident closed")
+        for order in open_orders:
+            dispatches.close_in(session, order, DispatchStatus.CANCELLED, why)
         now = utcnow()
         incident.status, incident.closed_at = IncidentStatus.CLOSED, now
         _record(incident, IncidentEventKind.CLOSED)
@@ -348,3 +359,4 @@ def close(session: Session, code: str) -> None:
         for mob in incident.mobilisations:
             if mob.status is MobilisationStatus.CALLED:
                 mob.status, mob.stood_down_at = MobilisationStatus.STOOD_DOWN, now
+    return [order.code for order in open_orders]

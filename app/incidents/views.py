@@ -281,7 +281,8 @@ def dispatch_dict(dispatch: Dispatch,
     """An order; `loads` is its plan's loads_by_order when the caller has it already."""
     if loads is None:
         loads = loads_by_order(load_dict(load) for load in dispatch.plan.loads)
-    return {"code": dispatch.code, "status": dispatch.status.value,
+    return {"code": dispatch.code, "incident": dispatch.incident.code,
+            "status": dispatch.status.value,
             "status_label": dispatch.status.label(lang()),
             "depot": dispatch.depot.code, "depot_name": _name(dispatch.depot),
             "depot_address": dispatch.depot.address,

@@ -10,9 +10,28 @@ document.addEventListener("click", (event) => {
 });
 
 // Forms that undo work ask first (data-confirm); print buttons print (data-print).
+// Capturing at the document runs before htmx's own listener on the form, so a "no" stops both.
 document.addEventListener("submit", (event) => {
   const message = event.target.dataset && event.target.dataset.confirm;
-  if (message && !window.confirm(message)) event.preventDefault();
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+    event.stopPropagation();
+  }
+}, true);
+
+// The dispatch board: "select all shown" ticks every order's box; a line counts the ticked.
+document.addEventListener("change", (event) => {
+  const board = event.target.closest("#board");
+  if (!board) return;
+  const boxes = [...board.querySelectorAll("input[data-pick]")];
+  const all = board.querySelector("input[data-select-all]");
+  if (event.target.matches("input[data-select-all]")) {
+    boxes.forEach((box) => { box.checked = event.target.checked; });
+  } else if (event.target.matches("input[data-pick]") && all) {
+    all.checked = boxes.every((box) => box.checked);
+  }
+  const count = board.querySelector("[data-selected-count]");
+  if (count) count.textContent = `${boxes.filter((box) => box.checked).length} / ${boxes.length}`;
 });
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();

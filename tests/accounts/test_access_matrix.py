@@ -290,6 +290,12 @@ class World:
         assert ours, f"no dispatch order into {place}: {made}"
         return str(ours[0])
 
+    def dispatch_incident(self, place: str) -> str:
+        """A fresh dispatch order into the place (the bulk body names it); its incident."""
+        order = self.dispatch(place)
+        self.cache[("order", place)] = order
+        return str(self.admin("get", f"/api/v1/dispatches/{order}")["incident"])
+
     def notification(self, place: str) -> int:
         from app.areas.models import Area
         from app.notifications.models import Notification
@@ -587,7 +593,8 @@ OPS: dict[tuple[str, str], Op] = {
                                                   body=lambda w, p: {"areas": [{"area": p}]}),
     ("PUT", "/api/v1/incidents/<code>/tasks/<int:task_id>"): Op(
         "incidents", target="task", body=lambda w, p: {"done": True}),
-    ("POST", "/api/v1/incidents/<code>/close"): Op("incidents", target="incident", fresh=True),
+    ("POST", "/api/v1/incidents/<code>/close"): Op("incidents", target="incident", fresh=True,
+                                                   body=lambda w, p: {"release_open": True}),
     ("GET", "/api/v1/incidents/<code>/needs"): Op(target="incident"),
     ("POST", "/api/v1/incidents/<code>/plans"): Op("incidents", target="incident", body=none),
     ("GET", "/api/v1/incidents/<code>/plans/<int:number>"): Op(target="incident_plan"),
@@ -612,6 +619,9 @@ OPS: dict[tuple[str, str], Op] = {
                                                       fresh=True),
     ("POST", "/api/v1/dispatches/<code>/cancel"): Op("dispatches", target="dispatch",
                                                      fresh=True),
+    ("POST", "/api/v1/incidents/<code>/dispatches/bulk"): Op(
+        "dispatches", target="dispatch_incident", fresh=True,
+        body=lambda w, p: {"action": "cancel", "dispatches": [w.cache[("order", p)]]}),
     # notifications (marking read is self-service for what the reader sees)
     ("GET", "/api/v1/notifications"): Op(query=in_area),
     ("POST", "/api/v1/notifications/<int:notification_id>/read"): Op(target="notification"),
@@ -654,6 +664,7 @@ def _target(w: World, kind: str, place: str, user: str) -> dict[str, Any]:
         "short_incident": lambda: ("code", w.incident(place, big=True)),
         "draft_incident": lambda: ("code", w.draft_incident(place)),
         "dispatch": lambda: ("code", w.dispatch(place)),
+        "dispatch_incident": lambda: ("code", w.dispatch_incident(place)),
         "notification": lambda: ("notification_id", w.notification(place)),
         "export": lambda: ("kind", "depots"),
         "import": lambda: ("kind", "depots"),

@@ -61,6 +61,7 @@ def test_declare_review_confirm_and_print_in_the_browser(open_page: Any) -> None
     assert page.locator("table.needs tbody tr").count() >= 2 * 10
     page.go_back()
 
+    page.once("dialog", lambda dialog: dialog.accept())  # it says what it reserves first
     page.click("form.confirm-bar button[type=submit]")
     page.wait_for_load_state()
     assert "已确认" in page.locator(".flash").inner_text()
@@ -105,6 +106,7 @@ def test_the_incident_page_in_english_and_on_a_phone(open_page: Any) -> None:
 def test_confirmed_orders_say_where_who_signs_and_on_which_vehicle(open_page: Any) -> None:
     page = open_page("coordinator")
     code = declare_two_grids(page)
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("form.confirm-bar button[type=submit]")
     page.wait_for_load_state()
     rows = page.locator("#dispatches tbody tr")
