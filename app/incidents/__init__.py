@@ -7,10 +7,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this feature's pages, API, CLI commands and jobs."""
     from app.api import register_blueprint
-    from app.incidents import api, cli, notices, pages, solve_cli
+    from app.incidents import api, cli, dispatches, notices, pages, solve_cli
     from app.incidents.interop import cap_api, edxl_api
     from app.resources import arrivals
 
+    if app.config.get("STOCK_ISSUED_ON") not in dispatches.ISSUED_ON:
+        raise ValueError(f"READYGRID_STOCK_ISSUED_ON must be one of {dispatches.ISSUED_ON}, "
+                         f"not {app.config.get('STOCK_ISSUED_ON')!r}")
     app.register_blueprint(pages.bp)
     register_blueprint(app, api.bp)
     register_blueprint(app, cap_api.bp)

@@ -41,13 +41,27 @@ _with_labels(PlanStatus, {"proposed": ("待确认", "Proposed"), "confirmed": ("
 
 class DispatchStatus(Labelled):
     RESERVED = "reserved"
-    DELIVERED = "delivered"
+    DISPATCHED = "dispatched"  # the depot loaded it and handed it over: in transit
+    DELIVERED = "delivered"  # received at the receiving point
     CANCELLED = "cancelled"
 
 
 _with_labels(DispatchStatus, {"reserved": ("已预留待发", "Reserved, to go"),
+                              "dispatched": ("已发出在途", "Dispatched, in transit"),
                               "delivered": ("已送达", "Delivered"),
                               "cancelled": ("已取消", "Cancelled")})
+
+# From a status, the statuses a dispatch order may move to; here and nowhere else. A dispatched
+# order may still be cancelled while its stock is not issued (dispatches.close_in checks that).
+DISPATCH_MOVES: dict[DispatchStatus, tuple[DispatchStatus, ...]] = {
+    DispatchStatus.RESERVED: (DispatchStatus.DISPATCHED, DispatchStatus.DELIVERED,
+                              DispatchStatus.CANCELLED),
+    DispatchStatus.DISPATCHED: (DispatchStatus.DELIVERED, DispatchStatus.CANCELLED),
+    DispatchStatus.DELIVERED: (),
+    DispatchStatus.CANCELLED: (),
+}
+# Still open: not yet received nor cancelled (an incident closes only without them).
+OPEN_DISPATCHES = frozenset({DispatchStatus.RESERVED, DispatchStatus.DISPATCHED})
 
 
 class MobilisationStatus(Labelled):

@@ -19,7 +19,7 @@ from app.core.actor import Principal
 from app.core.errors import ValidationFailed
 from app.core.vocabulary import AreaLevel
 from app.incidents import services as incident_svc
-from app.incidents.enums import DispatchStatus
+from app.incidents.enums import DISPATCH_MOVES, OPEN_DISPATCHES, DispatchStatus
 from app.incidents.models import (
     AllocationPlan,
     Dispatch,
@@ -115,7 +115,7 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
         selectinload(Dispatch.area),
         selectinload(Dispatch.shipments).selectinload(PlanShipment.item),
         selectinload(Dispatch.shipments).selectinload(PlanShipment.lot),
-        selectinload(Dispatch.point),
+        selectinload(Dispatch.point), selectinload(Dispatch.receipt),
         selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
         .selectinload(PlanLoad.lines).selectinload(PlanLoadLine.item),
         selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
@@ -130,8 +130,16 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
             by_plan[d.plan_id] = loads_by_order(load_dict(ld) for ld in d.plan.loads)
     return [{**dispatch_dict(d, by_plan[d.plan_id]), "plan": d.plan.number,
              "needed_by": d.plan.delivery_date.date(),
-             "may_close": may_write and d.status is DispatchStatus.RESERVED
-             and (me.covers(d.area.path) or me.covers(d.depot.area.path))} for d in rows]
+             **_may(d, me, may_write)} for d in rows]
+
+
+def _may(d: Dispatch, me: Principal, may_write: bool) -> dict[str, bool]:
+    """The moves this user may make on an order (DISPATCH_MOVES, within their scope)."""
+    mine = may_write and (me.covers(d.area.path) or me.covers(d.depot.area.path))
+    moves = DISPATCH_MOVES[d.status] if mine else ()
+    return {"may_close": DispatchStatus.DELIVERED in moves,
+            "may_dispatch": DispatchStatus.DISPATCHED in moves,
+            "may_cancel": DispatchStatus.CANCELLED in moves and d.issued_at is None}
 
 
 def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:
@@ -139,7 +147,8 @@ def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:
     counts = dict(session.execute(
         select(Dispatch.status, func.count(Dispatch.id))
         .where(Dispatch.incident_id == incident.id).group_by(Dispatch.status)).all())
-    return {"total": sum(counts.values()), "open": counts.get(DispatchStatus.RESERVED, 0)}
+    return {"total": sum(counts.values()),
+            "open": sum(counts.get(s, 0) for s in OPEN_DISPATCHES)}
 
 
 def coverage(needs: list[dict[str, Any]]) -> dict[str, float]:

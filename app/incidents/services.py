@@ -326,13 +326,13 @@ def tick_task(session: Session, code: str, task_id: int, done: bool = True) -> N
 
 def close(session: Session, code: str) -> None:
     """End the response: teams stand down. Open dispatches must be delivered or cancelled."""
-    from app.incidents.enums import DispatchStatus
+    from app.incidents.enums import OPEN_DISPATCHES
     from app.incidents.models import Dispatch
 
     with unit_of_work(session):
         incident = writable(session, code)
         open_orders = session.scalar(select(func.count()).select_from(Dispatch).where(
-            Dispatch.incident_id == incident.id, Dispatch.status == DispatchStatus.RESERVED))
+            Dispatch.incident_id == incident.id, Dispatch.status.in_(OPEN_DISPATCHES)))
         if open_orders:
             raise Conflict(_("%(n)s dispatch orders are still open: deliver or cancel them "
                              "first.", n=open_orders), field="incident")

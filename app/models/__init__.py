@@ -22,6 +22,7 @@ from app.drills.models import (
 from app.incidents.models import (
     AllocationPlan,
     Dispatch,
+    DispatchReceipt,
     Incident,
     IncidentArea,
     IncidentEvent,
@@ -49,7 +50,8 @@ from app.stock.models import Depot, DepotMinimum, Item, LedgerEntry, PlanningNor
 __all__ = [
     "PEOPLE_FIELDS", "AllocationPlan", "ApiToken", "Area", "Attendance", "AuditEntry", "Base",
     "CapabilityRating", "ChecklistItem", "ContingencyPlan", "CorrectiveAction", "Depot",
-    "DepotMinimum", "Dispatch", "Drill", "DrillRecord", "DrillRequirement", "DrillTeam",
+    "DepotMinimum", "Dispatch", "DispatchReceipt", "Drill", "DrillRecord", "DrillRequirement",
+    "DrillTeam",
     "Incident", "IncidentArea", "IncidentEvent", "IncidentTask", "Item", "LedgerEntry",
     "Measure", "Member", "Mobilisation", "MobilisationLevel", "MobilisationRule", "Notification",
     "OccupancyReport", "PlanAssignment", "PlanDocument", "PlanLine", "PlanPlacement",
