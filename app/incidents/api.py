@@ -10,7 +10,7 @@ from app.api.common import PROBLEM_RESPONSES, ListQuery, principal
 from app.areas.models import Area
 from app.core import db
 from app.core.listing import page_of
-from app.incidents import dispatches, workflows
+from app.incidents import dispatches, receipts, workflows
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.models import Dispatch, Incident
@@ -21,6 +21,7 @@ from app.incidents.schemas import (
     IncidentQuery,
     LevelIn,
     PlanIn,
+    ReceiptIn,
     ReleaseIn,
     TaskIn,
 )
@@ -201,6 +202,22 @@ def read_dispatch(code: str) -> dict[str, Any]:
 @bp.doc(summary="Delivered: issue exactly what the order reserved", responses=WRITE)
 def deliver(code: str) -> dict[str, Any]:
     return dispatches.deliver(db.session(), code)
+
+
+@bp.post("/dispatches/<code>/dispatch")
+@bp.doc(summary="Dispatched: the depot handed the order over (in transit); issues its stock "
+                "when STOCK_ISSUED_ON is dispatch", responses=WRITE)
+def dispatch_out(code: str) -> dict[str, Any]:
+    return dispatches.dispatch_out(db.session(), code)
+
+
+@bp.post("/dispatches/<code>/receipt")
+@bp.input(ReceiptIn, arg_name="json_data")
+@bp.doc(summary="Received: what arrived per item (a difference needs a reason); delivers the "
+                "order and issues its stock unless the dispatch did", responses=WRITE)
+def receipt(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
+    received = receipts.counted((ln["item"], ln["received"]) for ln in json_data["lines"])
+    return receipts.receive(db.session(), code, received, json_data["reason"])
 
 
 @bp.post("/dispatches/<code>/cancel")

@@ -6,6 +6,7 @@ unless the depot's dispatch did."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,6 +27,16 @@ def sent_by_item(dispatch: Dispatch) -> dict[str, int]:
     for shipment in dispatch.shipments:
         sent[shipment.item.code] += shipment.quantity
     return dict(sorted(sent.items()))
+
+
+def counted(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """(item, units received) pairs as given at a door; an item given twice is refused."""
+    received: dict[str, int] = {}
+    for item, n in pairs:
+        if item in received:
+            raise ValidationFailed(_("%(item)s is given twice.", item=item), field="lines")
+        received[item] = n
+    return received
 
 
 def _lines(sent: dict[str, int], received: dict[str, int]) -> list[dict[str, Any]]:
