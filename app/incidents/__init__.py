@@ -7,7 +7,15 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this feature's pages, API, CLI commands and jobs."""
     from app.api import register_blueprint
-    from app.incidents import api, cli, dispatches, notices, pages, solve_cli
+    from app.incidents import (
+        api,
+        cli,
+        dispatches,
+        notices,
+        pages,
+        receipt_pages,  # noqa: F401 (its route joins pages.bp)
+        solve_cli,
+    )
     from app.incidents.interop import cap_api, edxl_api
     from app.resources import arrivals
 

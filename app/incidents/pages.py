@@ -20,8 +20,8 @@ from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.vocabulary import Hazard
 from app.incidents import dispatches as dispatch_svc
 from app.incidents import page_views as views
+from app.incidents import receipt_views, summary, workflows
 from app.incidents import services as incident_svc
-from app.incidents import summary, workflows
 from app.incidents.allocation import services as allocation
 from app.incidents.enums import DispatchStatus, IncidentStatus
 from app.incidents.forms import (
@@ -162,6 +162,10 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
                    groups_total=len(groups), area_names={a["area"]: a["name"]
                                                          for a in info["areas"]})
     ctx["forms"] = {**_forms(found, levels, view), **forms}
+    if not part:  # a community's staff see their orders first; coordinators the differences
+        ctx["community"] = receipt_views.community_block(
+            session, found, principal_of(current_user), current_user.area, may("dispatches"))
+        ctx["differences"] = receipt_views.differences(session, found)
     return ctx
 
 
@@ -333,13 +337,16 @@ def close(code: str) -> Response:
                 _("The incident is closed; its teams stood down."), _back(code, "top"))
 
 
-@bp.post("/dispatches/<code>/<any(deliver, cancel):action>")
+@bp.post("/dispatches/<code>/<any(deliver, cancel, dispatch):action>")
 def close_dispatch(code: str, action: str) -> Response:
     require("dispatches")
     session = db.session()
     incident = dispatch_svc.load(session, code).incident
-    run = dispatch_svc.deliver if action == "deliver" else dispatch_svc.cancel
-    if incident.exercise:
+    run = {"deliver": dispatch_svc.deliver, "cancel": dispatch_svc.cancel,
+           "dispatch": dispatch_svc.dispatch_out}[action]
+    if action == "dispatch":
+        done = _("Dispatch %(code)s handed over: in transit.", code=code)
+    elif incident.exercise:
         done = _("Dispatch %(code)s closed (an exercise: no stock moved).", code=code)
     elif action == "deliver":
         done = _("Dispatch %(code)s delivered: its stock is issued.", code=code)

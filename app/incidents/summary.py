@@ -4,7 +4,8 @@ confirmed, delivered, shortfall, and why in one sentence) and one row per affect
 with its grids.
 
 "Confirmed" and "delivered" count the dispatch orders of every confirmed plan of the incident
-(cancelled ones not); "planned" is what the plan shown adds. In reach is over the whole
+(cancelled ones not), "delivered" what was received where a receipt counted less than was
+sent; "planned" is what the plan shown adds. In reach is over the whole
 incident (every depot that may serve some affected area, counted once), as the plan stored it.
 """
 from __future__ import annotations
@@ -17,7 +18,14 @@ from sqlalchemy.orm import Session
 from app.areas.models import Area
 from app.core.i18n import lang
 from app.incidents.enums import DispatchStatus
-from app.incidents.models import AllocationPlan, Dispatch, IncidentArea, PlanLine, PlanShipment
+from app.incidents.models import (
+    AllocationPlan,
+    Dispatch,
+    DispatchReceipt,
+    IncidentArea,
+    PlanLine,
+    PlanShipment,
+)
 from app.stock.models import Item
 
 # a plan line whose committed and planned units fall short of what it requires
@@ -96,6 +104,12 @@ def item_rows(session: Session, plan: AllocationPlan) -> list[ItemRow]:
         row.confirmed += int(units or 0)
         if status is DispatchStatus.DELIVERED:
             row.delivered += int(units or 0)
+    for lines in session.scalars(  # where a receipt counted less, what was received
+            select(DispatchReceipt.lines).join(Dispatch, Dispatch.id == DispatchReceipt.dispatch_id)
+            .where(Dispatch.incident_id == plan.incident_id, DispatchReceipt.differs)):
+        for ln in lines:
+            if ln["item"] in rows:
+                rows[ln["item"]].delivered -= ln["sent"] - ln["received"]
     return list(rows.values())
 
 
