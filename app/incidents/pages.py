@@ -140,8 +140,13 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
         "dispatch_counts": views.dispatch_counts(session, found),
         "items": {i.code: i for i in session.scalars(select(Item))},
         "since": views.since(found.started_at, utcnow()) if found.closed_at is None else None}
+    # coordinators see the receipts that differ; a community's staff their orders first
+    ctx["differences"] = [] if part else receipt_views.differences(session, found)
+    ctx["community"] = None if part else receipt_views.community_block(
+        session, found, principal_of(current_user), current_user.area, may("dispatches"))
     if view and plan is not None and not part:  # the first screen's summary and map
         rows = summary.item_rows(session, plan)
+        summary.count_received(rows, ctx["differences"])
         for row in rows:
             row.why = explain_item(row.shortfall, row.unit, row.in_reach, row.reserve,
                                    found.max_distance_km)
@@ -162,10 +167,6 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
                    groups_total=len(groups), area_names={a["area"]: a["name"]
                                                          for a in info["areas"]})
     ctx["forms"] = {**_forms(found, levels, view), **forms}
-    if not part:  # a community's staff see their orders first; coordinators the differences
-        ctx["community"] = receipt_views.community_block(
-            session, found, principal_of(current_user), current_user.area, may("dispatches"))
-        ctx["differences"] = receipt_views.differences(session, found)
     return ctx
 
 

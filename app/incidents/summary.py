@@ -11,6 +11,7 @@ incident (every depot that may serve some affected area, counted once), as the p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -18,14 +19,7 @@ from sqlalchemy.orm import Session
 from app.areas.models import Area
 from app.core.i18n import lang
 from app.incidents.enums import DispatchStatus
-from app.incidents.models import (
-    AllocationPlan,
-    Dispatch,
-    DispatchReceipt,
-    IncidentArea,
-    PlanLine,
-    PlanShipment,
-)
+from app.incidents.models import AllocationPlan, Dispatch, IncidentArea, PlanLine, PlanShipment
 from app.stock.models import Item
 
 # a plan line whose committed and planned units fall short of what it requires
@@ -104,13 +98,16 @@ def item_rows(session: Session, plan: AllocationPlan) -> list[ItemRow]:
         row.confirmed += int(units or 0)
         if status is DispatchStatus.DELIVERED:
             row.delivered += int(units or 0)
-    for lines in session.scalars(  # where a receipt counted less, what was received
-            select(DispatchReceipt.lines).join(Dispatch, Dispatch.id == DispatchReceipt.dispatch_id)
-            .where(Dispatch.incident_id == plan.incident_id, DispatchReceipt.differs)):
-        for ln in lines:
-            if ln["item"] in rows:
-                rows[ln["item"]].delivered -= ln["sent"] - ln["received"]
     return list(rows.values())
+
+
+def count_received(rows: list[ItemRow], differences: list[dict[str, Any]]) -> None:
+    """Delivered counts what was received where a receipt counted less than was sent (the
+    differing receipt lines, receipt_views.differences, which the page reads anyway)."""
+    by_code = {r.code: r for r in rows}
+    for line in differences:
+        if line["item"] in by_code:
+            by_code[line["item"]].delivered -= line["sent"] - line["received"]
 
 
 def area_rows(session: Session, plan: AllocationPlan) -> list[AreaRow]:

@@ -11,12 +11,15 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts.services import principal_of
+from app.core import crud
 from app.core.actor import reset_actor, set_actor
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.incidents import dispatches, receipts
+from app.incidents import dispatches, receipt_views, receipts, summary
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
+from app.incidents.services import AreaInput
 from app.models import (
+    Area,
     AuditEntry,
     Dispatch,
     DispatchReceipt,
@@ -26,9 +29,35 @@ from app.models import (
     User,
 )
 from app.stock import services as stock
+from app.stock.catalogue import DEPOT, ITEM, NORM
 from app.stock.enums import LedgerKind
-from tests.incidents.test_services import GRID_A, GRID_B, TEST_ITEM, declare, receive
-from tests.incidents.test_services import world as world  # noqa: PLC0414 (the fixture)
+
+GRID_A, GRID_B = "S01-C01-G01", "S02-C01-G01"  # the demo staff's community; another street
+TEST_ITEM = "TESTWATER"
+
+
+@pytest.fixture
+def world(ctx: Any, demo: Any) -> Any:
+    """The small demo plus an item only two test depots hold (TA in GRID_A, TB in GRID_B)."""
+    crud.create(ctx, ITEM, {"code": TEST_ITEM, "name_zh": "测试水", "name_en": "Test water",
+                            "category": "water_food", "unit_zh": "升", "unit_en": "L"})
+    crud.create(ctx, NORM, {"item": TEST_ITEM, "quantity": 10, "source": "test norm",
+                            "status": "unverified"})
+    for code, grid in (("TA", GRID_A), ("TB", GRID_B)):
+        area = ctx.scalar(select(Area).where(Area.code == grid))
+        crud.create(ctx, DEPOT, {"code": code, "name_zh": code, "area": grid,
+                                 "lat": area.lat, "lon": area.lon})
+    return ctx
+
+
+def receive(ctx: Any, depot: str, qty: int, lot: str) -> None:
+    stock.receive(ctx, depot=depot, item=TEST_ITEM, quantity=qty, lot_number=lot)
+
+
+def declare(ctx: Any, *areas: tuple[str, int], **kw: Any) -> str:
+    return incidents.declare(ctx, title="test", hazard="flood", level=3,
+                             areas=[AreaInput(code, affected=n, displaced=n // 10)
+                                    for code, n in areas], duration_days=1, **kw)
 
 
 def confirmed(ctx: Any, depot: str = "TA", grid: str = GRID_A, exercise: bool = False) -> str:
@@ -201,3 +230,16 @@ def test_an_exercise_records_the_receipt_and_moves_no_stock(world: Any) -> None:
     done = receipts.receive(world, order, {TEST_ITEM: 100}, "drill count")
     assert done["exercise"] and done["receipt"]["differs"]
     assert world.scalars(select(LedgerEntry.id)).all() == before
+
+
+def test_the_summary_counts_what_was_received_where_a_receipt_counted_less(world: Any) -> None:
+    order = confirmed(world)
+    receipts.receive(world, order, {TEST_ITEM: 250}, "50 L leaked")
+    found = world.scalar(select(Dispatch).where(Dispatch.code == order))
+    rows = summary.item_rows(world, found.incident.plans[-1])
+    differences = receipt_views.differences(world, found.incident)
+    assert [(d["order"], d["sent"], d["received"], d["reason"]) for d in differences] == [
+        (order, 300, 250, "50 L leaked")]
+    summary.count_received(rows, differences)
+    water = next(r for r in rows if r.code == TEST_ITEM)
+    assert (water.confirmed, water.delivered) == (300, 250)
