@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",  # per process; redis://... shared by workers
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     "PROXY_HOPS": 0,
+    # When a dispatch order's reserved stock is issued through the ledger: "receipt" (the
+    # receiving point confirms it) or "dispatch" (the depot hands it over).
+    "STOCK_ISSUED_ON": "receipt",
 }
 
 _INT_KEYS = {"PAGE_SIZE", "MAX_PAGE_SIZE", "EXPIRY_WARNING_DAYS", "TOKEN_TTL_DAYS",

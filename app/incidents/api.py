@@ -10,7 +10,7 @@ from app.api.common import PROBLEM_RESPONSES, ListQuery, principal
 from app.areas.models import Area
 from app.core import db
 from app.core.listing import page_of
-from app.incidents import board, dispatches, workflows
+from app.incidents import board, dispatches, receipts, workflows
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.models import Dispatch, Incident
@@ -23,6 +23,7 @@ from app.incidents.schemas import (
     IncidentQuery,
     LevelIn,
     PlanIn,
+    ReceiptIn,
     ReleaseIn,
     TaskIn,
 )
@@ -220,6 +221,22 @@ def bulk(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
     if json_data["preview"]:
         return {**board.preview(*args), "preview": True}
     return {**board.settle_many(*args, json_data["reason"]), "preview": False}
+
+
+@bp.post("/dispatches/<code>/dispatch")
+@bp.doc(summary="Dispatched: the depot handed the order over (in transit); issues its stock "
+                "when STOCK_ISSUED_ON is dispatch", responses=WRITE)
+def dispatch_out(code: str) -> dict[str, Any]:
+    return dispatches.dispatch_out(db.session(), code)
+
+
+@bp.post("/dispatches/<code>/receipt")
+@bp.input(ReceiptIn, arg_name="json_data")
+@bp.doc(summary="Received: what arrived per item (a difference needs a reason); delivers the "
+                "order and issues its stock unless the dispatch did", responses=WRITE)
+def receipt(code: str, json_data: dict[str, Any]) -> dict[str, Any]:
+    received = receipts.counted((ln["item"], ln["received"]) for ln in json_data["lines"])
+    return receipts.receive(db.session(), code, received, json_data["reason"])
 
 
 @bp.post("/dispatches/<code>/cancel")

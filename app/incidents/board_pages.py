@@ -107,13 +107,14 @@ def bulk(code: str) -> str | Response | tuple[str, int]:
     return redirect(_to_board(code))
 
 
-@bp.post("/dispatches/<code>/<any(deliver, cancel):action>")
+@bp.post("/dispatches/<code>/<any(deliver, cancel, dispatch):action>")
 def close_dispatch(code: str, action: str) -> str | Response | tuple[str, int]:
-    """Deliver or cancel one order; htmx gets the board part back."""
+    """Hand over (dispatch), deliver or cancel one order; htmx gets the board part back."""
     require("dispatches")
     session = db.session()
     incident = dispatch_svc.load(session, code).incident
-    run = dispatch_svc.deliver if action == "deliver" else dispatch_svc.cancel
+    run = {"deliver": dispatch_svc.deliver, "cancel": dispatch_svc.cancel,
+           "dispatch": dispatch_svc.dispatch_out}[action]
     status = 200
     try:
         run(session, code)
@@ -128,6 +129,8 @@ def close_dispatch(code: str, action: str) -> str | Response | tuple[str, int]:
 
 
 def _done(code: str, action: str, exercise: bool) -> str:
+    if action == "dispatch":
+        return _("Dispatch %(code)s handed over: in transit.", code=code)
     if exercise:
         return _("Dispatch %(code)s closed (an exercise: no stock moved).", code=code)
     if action == "deliver":

@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from app.cli.common import command_errors, err, out, print_table
 from app.core import db
 from app.core.vocabulary import Hazard
-from app.incidents import board, dispatches, workflows
+from app.incidents import board, dispatches, receipts, workflows
 from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.services import AreaInput
@@ -311,3 +311,42 @@ def close(code: str, release_open: bool, reason: str) -> None:
     """End the response: teams stand down; open orders refuse it unless --release-open."""
     released = incidents.close(db.session(), code, release_open, reason)
     out.print(f"{code} closed; {len(released)} open dispatch orders cancelled.")
+
+@incidents_group.command("dispatch-out")
+@click.argument("dispatch")
+@with_appcontext
+@command_errors
+def dispatch_out(dispatch: str) -> None:
+    """The depot handed a dispatch order over: it is in transit."""
+    done = dispatches.dispatch_out(db.session(), dispatch)
+    issued = f", stock issued ({len(done['movements'])} ledger entries)" if done["movements"] \
+        else ""
+    out.print(f"{dispatch} dispatched{issued}.")
+
+
+def _received(raw: tuple[str, ...]) -> dict[str, int]:
+    """ITEM=N pairs, whole numbers."""
+    pairs = []
+    for pair in raw:
+        item, _, n = pair.partition("=")
+        if not item or not n.strip().isdigit():
+            raise click.BadParameter(f"'{pair}': use ITEM=N with a whole number",
+                                     param_hint="--received")
+        pairs.append((item.strip(), int(n)))
+    return receipts.counted(pairs)
+
+
+@incidents_group.command("receive")
+@click.argument("dispatch")
+@click.option("--received", "received", multiple=True, metavar="ITEM=N",
+              help="Units of an item counted on arrival; items not given arrived in full.")
+@click.option("--reason", default="", help="Why what arrived differs from what was sent.")
+@with_appcontext
+@command_errors
+def receive(dispatch: str, received: tuple[str, ...], reason: str) -> None:
+    """The receiving point counted a dispatch order: record it, deliver it (issue once)."""
+    done = receipts.receive(db.session(), dispatch, _received(received), reason)
+    lines = done["receipt"]["lines"]
+    print_table(lines, f"{dispatch} received")
+    if done["receipt"]["differs"]:
+        out.print(f"Differs from what was sent: {reason}", highlight=False)

@@ -41,16 +41,27 @@ _with_labels(PlanStatus, {"proposed": ("待确认", "Proposed"), "confirmed": ("
 
 class DispatchStatus(Labelled):
     RESERVED = "reserved"
-    DELIVERED = "delivered"
+    DISPATCHED = "dispatched"  # the depot loaded it and handed it over: in transit
+    DELIVERED = "delivered"  # received at the receiving point
     CANCELLED = "cancelled"
 
 
 _with_labels(DispatchStatus, {"reserved": ("已预留待发", "Reserved, to go"),
+                              "dispatched": ("已发出在途", "Dispatched, in transit"),
                               "delivered": ("已送达", "Delivered"),
                               "cancelled": ("已取消", "Cancelled")})
 
-# the orders still to settle (deliver or cancel): widen here when a status joins them
-OPEN_STATUSES: tuple[DispatchStatus, ...] = (DispatchStatus.RESERVED,)
+# From a status, the statuses a dispatch order may move to; here and nowhere else. A dispatched
+# order may still be cancelled while its stock is not issued (dispatches.close_in checks that).
+DISPATCH_MOVES: dict[DispatchStatus, tuple[DispatchStatus, ...]] = {
+    DispatchStatus.RESERVED: (DispatchStatus.DISPATCHED, DispatchStatus.DELIVERED,
+                              DispatchStatus.CANCELLED),
+    DispatchStatus.DISPATCHED: (DispatchStatus.DELIVERED, DispatchStatus.CANCELLED),
+    DispatchStatus.DELIVERED: (),
+    DispatchStatus.CANCELLED: (),
+}
+# Still open: not yet received nor cancelled (an incident closes only without them).
+OPEN_STATUSES: tuple[DispatchStatus, ...] = (DispatchStatus.RESERVED, DispatchStatus.DISPATCHED)
 
 
 def is_open(status: DispatchStatus) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.areas.models import Area
@@ -368,6 +368,10 @@ class Dispatch(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str] = mapped_column(String(100), default="")
+    # the depot handed it over (in transit); its reservation issued through the ledger, once
+    dispatched_at: Mapped[datetime | None]
+    dispatched_by: Mapped[str] = mapped_column(String(100), default="")
+    issued_at: Mapped[datetime | None]
 
     incident: Mapped[Incident] = relationship()
     plan: Mapped[AllocationPlan] = relationship()
@@ -376,3 +380,25 @@ class Dispatch(Base):
     point: Mapped[ReceivingPoint | None] = relationship()
     shipments: Mapped[list[PlanShipment]] = relationship(order_by="PlanShipment.id",
                                                          viewonly=True)
+    receipt: Mapped[DispatchReceipt | None] = relationship(back_populates="dispatch")
+
+
+class DispatchReceipt(Base):
+    """What the receiving point counted on arrival, per item: sent and received, and why they
+    differ. The ledger issues what left the depot; a difference is recorded, not re-stocked."""
+
+    __tablename__ = "dispatch_receipts"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatches.id", ondelete="CASCADE"),
+                                             unique=True)
+    code: Mapped[str] = mapped_column(String(40))  # the order's, as the audit log's label
+    # [{"item": code, "sent": n, "received": n}, ...] one per item of the order
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    differs: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_by: Mapped[str] = mapped_column(String(100), default="")
+
+    dispatch: Mapped[Dispatch] = relationship(back_populates="receipt")

@@ -7,7 +7,8 @@ come in both languages; bodies hold only codes and arrows, so they read in eithe
 - plan confirmed: each source depot's keepers (the depot's area: its orders, what to load),
   each receiving area (expected arrivals, by depot), each shelter's managers (expected
   evacuees; a shelter still to be opened is told to open);
-- dispatch cancelled: the depot and the receiving area.
+- dispatch cancelled: the depot and the receiving area;
+- a receipt differs from what was sent: the coordinators (the incident's district).
 """
 from __future__ import annotations
 
@@ -125,6 +126,20 @@ def dispatch_cancelled(session: Session, order: Dispatch) -> list[int]:
         f"Dispatch order cancelled: {order.code} — {en}",
         f"{order.depot.code} → {order.area.code}", f"cancelled:{order.code}:{area_id}")
         for area_id in {order.depot.area_id, order.area.unit().id}])
+
+
+def receipt_differs(session: Session, order: Dispatch, lines: list[dict[str, Any]],
+                    reason: str) -> list[int]:
+    """The receiving point counted less than was sent: the district's coordinators are told."""
+    zh, en = _what(order.incident)
+    short = "; ".join(f"{ln['item']} {ln['sent']} → {ln['received']}" for ln in lines
+                      if ln["sent"] != ln["received"])
+    return record(session, [Draft(
+        "receipt_differs", order.incident.district_id,
+        f"签收数量与发出不符：{order.code}（{order.area.code}）— {zh}",
+        f"Receipt differs from what was sent: {order.code} ({order.area.code}) — {en}",
+        f"{order.depot.code} → {order.area.code}: {short}\n{reason}",
+        f"receipt:{order.code}")])
 
 
 def expected_at(session: Session, shelter: Any) -> list[Expected]:

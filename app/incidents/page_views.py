@@ -18,7 +18,7 @@ from app.core.errors import ValidationFailed
 from app.core.i18n import lang
 from app.core.vocabulary import AreaLevel
 from app.incidents import services as incident_svc
-from app.incidents.enums import OPEN_STATUSES, is_open
+from app.incidents.enums import DISPATCH_MOVES, OPEN_STATUSES, DispatchStatus
 from app.incidents.models import (
     AllocationPlan,
     Dispatch,
@@ -115,7 +115,7 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
         selectinload(Dispatch.area).selectinload(Area.parent),
         selectinload(Dispatch.shipments).selectinload(PlanShipment.item),
         selectinload(Dispatch.shipments).selectinload(PlanShipment.lot),
-        selectinload(Dispatch.point),
+        selectinload(Dispatch.point), selectinload(Dispatch.receipt),
         selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
         .selectinload(PlanLoad.lines).selectinload(PlanLoadLine.item),
         selectinload(Dispatch.plan).selectinload(AllocationPlan.loads)
@@ -133,8 +133,17 @@ def dispatch_rows(session: Session, incident: Incident, me: Principal,
              "community_name": d.area.unit().name(lang()),
              "units": sum(s.quantity for s in d.shipments),
              "kg": round(sum(s.quantity * s.item.weight_kg for s in d.shipments), 1),
-             "may_close": may_write and is_open(d.status)} for d in rows
+             **_may(d, me, may_write)} for d in rows
             if me.covers(d.area.path) or me.covers(d.depot.area.path)]
+
+
+def _may(d: Dispatch, me: Principal, may_write: bool) -> dict[str, bool]:
+    """The moves this user may make on an order (DISPATCH_MOVES, within their scope)."""
+    mine = may_write and (me.covers(d.area.path) or me.covers(d.depot.area.path))
+    moves = DISPATCH_MOVES[d.status] if mine else ()
+    return {"may_close": DispatchStatus.DELIVERED in moves,
+            "may_dispatch": DispatchStatus.DISPATCHED in moves,
+            "may_cancel": DispatchStatus.CANCELLED in moves and d.issued_at is None}
 
 
 def dispatch_counts(session: Session, incident: Incident) -> dict[str, int]:

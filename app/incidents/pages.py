@@ -11,13 +11,14 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app.accounts.services import principal_of
 from app.areas.models import Area
 from app.core import db
 from app.core.db import utcnow
 from app.core.downloads import download
 from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.vocabulary import Hazard
-from app.incidents import board, plan_map, summary, workflows
+from app.incidents import board, plan_map, receipt_views, summary, workflows
 from app.incidents import page_views as views
 from app.incidents import services as incident_svc
 from app.incidents.allocation import services as allocation
@@ -141,19 +142,24 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
         "dispatch_counts": views.dispatch_counts(session, found),
         "items": {i.code: i for i in session.scalars(select(Item))},
         "since": views.since(found.started_at, utcnow()) if found.closed_at is None else None}
+    # coordinators see the receipts that differ; a community's staff their orders first
+    ctx["differences"] = [] if part else receipt_views.differences(session, found)
+    ctx["community"] = None if part else receipt_views.community_block(
+        session, found, principal_of(current_user), current_user.area, may("dispatches"))
     if view is not None and plan is not None:
         if not part and writable and ctx["newest"] and plan.status is PlanStatus.PROPOSED:
             ctx["confirming"] = board.confirming(session, plan)  # the Confirm button's numbers
-        ctx.update(_part_context(session, plan, view, info, part, lang))
+        ctx.update(_part_context(session, plan, view, info, part, lang, ctx["differences"]))
     ctx["forms"] = {**_forms(found, levels, view), **forms}
     return ctx
 
 
 def _part_context(session: Any, plan: Any, view: dict[str, Any], info: dict[str, Any],
-                  part: str, lang: str) -> dict[str, Any]:
+                  part: str, lang: str, differences: list[dict[str, Any]]) -> dict[str, Any]:
     """What the first screen (`part` empty) or one full table shows beyond the plan itself."""
     if not part:
         rows = summary.item_rows(session, plan)
+        summary.count_received(rows, differences)
         for row in rows:
             row.why = explain_item(row.shortfall, row.unit, row.in_reach, row.reserve,
                                    plan.incident.max_distance_km)

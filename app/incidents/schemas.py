@@ -85,6 +85,19 @@ class BulkIn(Schema):
         "description": "only say what would move: nothing changes"})
 
 
+class ReceiptLineIn(Schema):
+    item = code_field()
+    received = Int(strict=True, required=True, validate=validators.Range(min=0),
+                   metadata={"description": "whole units counted on arrival (at most sent)"})
+
+
+class ReceiptIn(Schema):
+    """What arrived, per item; an item left out arrived in full. A difference needs a reason."""
+    lines = fields.List(fields.Nested(ReceiptLineIn), load_default=list,
+                        validate=validators.Length(max=1000))
+    reason = text(500)
+
+
 class IncidentQuery(Schema):
     status = fields.String(load_default=None,
                            validate=validators.OneOf(["draft", "active", "closed"]))
@@ -93,5 +106,6 @@ class IncidentQuery(Schema):
 class DispatchQuery(Schema):
     incident = fields.String(load_default=None, validate=validators.Length(max=40))
     status = fields.String(load_default=None,
-                           validate=validators.OneOf(["reserved", "delivered", "cancelled"]))
+                           validate=validators.OneOf(["reserved", "dispatched", "delivered",
+                                                       "cancelled"]))
 

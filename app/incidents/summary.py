@@ -4,12 +4,14 @@ confirmed, delivered, shortfall, and why in one sentence) and one row per affect
 with its grids.
 
 "Confirmed" and "delivered" count the dispatch orders of every confirmed plan of the incident
-(cancelled ones not); "planned" is what the plan shown adds. In reach is over the whole
+(cancelled ones not), "delivered" what was received where a receipt counted less than was
+sent; "planned" is what the plan shown adds. In reach is over the whole
 incident (every depot that may serve some affected area, counted once), as the plan stored it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -97,6 +99,15 @@ def item_rows(session: Session, plan: AllocationPlan) -> list[ItemRow]:
         if status is DispatchStatus.DELIVERED:
             row.delivered += int(units or 0)
     return list(rows.values())
+
+
+def count_received(rows: list[ItemRow], differences: list[dict[str, Any]]) -> None:
+    """Delivered counts what was received where a receipt counted less than was sent (the
+    differing receipt lines, receipt_views.differences, which the page reads anyway)."""
+    by_code = {r.code: r for r in rows}
+    for line in differences:
+        if line["item"] in by_code:
+            by_code[line["item"]].delivered -= line["sent"] - line["received"]
 
 
 def worst_by_area(session: Session, plan: AllocationPlan) -> dict[int, tuple[float, str, int]]:

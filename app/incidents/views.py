@@ -22,6 +22,7 @@ from app.incidents.models import (
     PlanPlacement,
     PlanShipment,
 )
+from app.incidents.receipts import receipt_dict
 
 
 def _name(obj: Any) -> str:
@@ -275,6 +276,10 @@ def explain_vehicles(row: dict[str, Any]) -> str:
              kg=_num(row["run_kg"]))
 
 
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def dispatch_dict(dispatch: Dispatch,
                   loads: dict[tuple[str, str], list[dict[str, Any]]] | None = None
                   ) -> dict[str, Any]:
@@ -295,6 +300,8 @@ def dispatch_dict(dispatch: Dispatch,
             "created_at": dispatch.created_at.isoformat(),
             "closed_at": dispatch.closed_at.isoformat() if dispatch.closed_at else None,
             "closed_by": dispatch.closed_by,
+            "dispatched_at": _iso(dispatch.dispatched_at), "dispatched_by": dispatch.dispatched_by,
+            "issued_at": _iso(dispatch.issued_at), "receipt": receipt_dict(dispatch.receipt),
             "lines": [{"item": s.item.code, "item_name": _name(s.item),
                        "unit": s.item.unit_zh if lang() == "zh" else s.item.unit_en,
                        "lot": s.lot.lot_number,

@@ -23,6 +23,7 @@ from app.incidents.log_models import SituationPhoto, SituationReport
 from app.incidents.models import (
     AllocationPlan,
     Dispatch,
+    DispatchReceipt,
     Incident,
     IncidentArea,
     IncidentEvent,
@@ -50,7 +51,8 @@ from app.stock.models import Depot, DepotMinimum, Item, LedgerEntry, PlanningNor
 __all__ = [
     "PEOPLE_FIELDS", "AllocationPlan", "ApiToken", "Area", "Attendance", "AuditEntry", "Base",
     "CapabilityRating", "ChecklistItem", "ContingencyPlan", "CorrectiveAction", "Depot",
-    "DepotMinimum", "Dispatch", "Drill", "DrillRecord", "DrillRequirement", "DrillTeam",
+    "DepotMinimum", "Dispatch", "DispatchReceipt", "Drill", "DrillRecord", "DrillRequirement",
+    "DrillTeam",
     "Incident", "IncidentArea", "IncidentEvent", "IncidentTask", "Item", "LedgerEntry",
     "Measure", "Member", "Mobilisation", "MobilisationLevel", "MobilisationRule", "Notification",
     "OccupancyReport", "PlanAssignment", "PlanDocument", "PlanLine", "PlanPlacement",

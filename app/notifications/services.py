@@ -155,7 +155,8 @@ KIND_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "incident": (_l("Incident"), ("incident_declared", "incident_level_changed",
                                   "incident_closed", "team_called")),
     "dispatch": (_l("Orders and arrivals"), ("depot_orders", "expected_arrivals",
-                                            "shelter_arrivals", "dispatch_cancelled")),
+                                            "shelter_arrivals", "dispatch_cancelled",
+                                            "receipt_differs")),
 }
 
 

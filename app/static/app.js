@@ -112,3 +112,20 @@ document.addEventListener("DOMContentLoaded", () => {
   picker.querySelectorAll("[data-community]").forEach((c) => syncCommunity(c.value));
   refresh();
 });
+
+// A receipt form asks why only when a count differs from what was sent (data-sent); without
+// JavaScript the reason field is always there. Cards swapped in by htmx are synced too.
+const syncReceipt = (form) => {
+  const reason = form.querySelector("[data-reason]");
+  if (!reason) return;
+  const differs = [...form.querySelectorAll("input[data-sent]")]
+    .some((input) => input.value.trim() !== input.dataset.sent);
+  reason.hidden = !differs && !reason.querySelector("textarea").value.trim();
+};
+document.addEventListener("input", (event) => {
+  const form = event.target.closest("[data-receipt]");
+  if (form) syncReceipt(form);
+});
+const syncAllReceipts = () => document.querySelectorAll("[data-receipt]").forEach(syncReceipt);
+document.addEventListener("DOMContentLoaded", syncAllReceipts);
+document.addEventListener("htmx:afterSettle", syncAllReceipts);

@@ -330,21 +330,26 @@ def outstanding_reservations(session: Session, reference: str) -> dict[int, int]
 
 
 def _settle(session: Session, reference: str, kind: LedgerKind, issue_too: bool,
-            reason: str) -> list[Movement]:
+            reason: str, scoped: bool = True) -> list[Movement]:
     """Clear every reservation under a reference: release it, or issue it as well."""
     outstanding = outstanding_reservations(session, reference)
     if not outstanding:
         raise Conflict(_("Nothing is reserved under '%(ref)s' (never reserved, or already "
                          "issued or released).", ref=reference), field="reference")
-    return [_apply(session, _scoped_lot(session, lot_id), kind, -qty if issue_too else 0, -qty,
-                   reason=reason, reference=reference) for lot_id, qty in outstanding.items()]
+    return [_apply(session, _scoped_lot(session, lot_id) if scoped else
+                   _lot_rows(session, StockLot.id == lot_id, lock=True)[0],
+                   kind, -qty if issue_too else 0, -qty, reason=reason, reference=reference)
+            for lot_id, qty in outstanding.items()]
 
 
-def settle(session: Session, reference: str, *, issue: bool, reason: str = "") -> list[Movement]:
-    """Issue (or release) everything reserved under a reference, in the caller's transaction."""
+def settle(session: Session, reference: str, *, issue: bool, reason: str = "",
+           scoped: bool = True) -> list[Movement]:
+    """Issue (or release) everything reserved under a reference, in the caller's transaction.
+    `scoped=False`: the caller checked the reference's own scope (a dispatch order received
+    by its community, from a depot outside the receiver's area)."""
     require_writer("stock")  # officials read; only stock writers move stock
     return _settle(session, reference, LedgerKind.ISSUE if issue else LedgerKind.RELEASE, issue,
-                   reason)
+                   reason, scoped)
 
 
 def reserve_lots(session: Session, picks: list[tuple[int, int, str]], *, needed_by: date,

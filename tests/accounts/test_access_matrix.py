@@ -622,6 +622,10 @@ OPS: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/incidents/<code>/dispatches/bulk"): Op(
         "dispatches", target="dispatch_incident", fresh=True,
         body=lambda w, p: {"action": "cancel", "dispatches": [w.cache[("order", p)]]}),
+    ("POST", "/api/v1/dispatches/<code>/dispatch"): Op("dispatches", target="dispatch",
+                                                       fresh=True),
+    ("POST", "/api/v1/dispatches/<code>/receipt"): Op("dispatches", target="dispatch",
+                                                      fresh=True, body=lambda w, p: {}),
     # notifications (marking read is self-service for what the reader sees)
     ("GET", "/api/v1/notifications"): Op(query=in_area),
     ("POST", "/api/v1/notifications/<int:notification_id>/read"): Op(target="notification"),

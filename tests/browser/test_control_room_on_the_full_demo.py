@@ -30,10 +30,15 @@ def _first_screen(page: Any, code: str, lang: str, name: str) -> int:
     rows = page.locator("table.item-summary tbody tr")
     assert rows.count() >= 10
     first = rows.first.bounding_box()
+    shot(page, name)
     assert first is not None and first["y"] + first["height"] <= page.viewport_size["height"], \
         f"the summary's first row starts at {first} on a {page.viewport_size} screen"
-    shot(page, name)
     return int(page.evaluate("document.documentElement.scrollHeight"))
+
+
+def _fits(page: Any, what: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{what}: {width} px wide on a 390 px phone"
 
 
 def _confirm(app: Any, code: str) -> None:
@@ -63,12 +68,23 @@ def test_the_first_screen_is_the_summary_and_the_page_stays_short(
     too_tall = {k: h for k, h in heights.items() if h >= TALLEST}
     assert too_tall == {}, f"{case}: pages of {too_tall} px at 1366 px"
 
-    phone = open_full_page("staff", viewport=PHONE)
+    phone = open_full_page("coordinator", viewport=PHONE)
     for lang in ("zh", "en"):
         _in(phone, lang)
         _first_screen(phone, code, lang, f"phone-control-{case}-{lang}")
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{case} ({lang}): {width} px wide on a 390 px phone"
-    foreign = [u for u in desk.requests + phone.requests
+        _fits(phone, f"{case} ({lang})")
+    # community staff see their community first: what comes to them, to receive, and the
+    # checklist; the incident's summary follows
+    staff = open_full_page("staff", viewport=PHONE)
+    for lang in ("zh", "en"):
+        _in(staff, lang)
+        staff.goto(staff.base + f"/incidents/{code}")
+        block = staff.locator("#my-community")
+        first = block.locator(".receipt-card").first.bounding_box()
+        assert first is not None and first["y"] < PHONE["height"]
+        assert staff.locator("table.item-summary").count() == 1
+        _fits(staff, f"{case} staff ({lang})")
+        shot(staff, f"phone-staff-{case}-{lang}")
+    foreign = [u for u in desk.requests + phone.requests + staff.requests
                if not u.startswith((desk.base, "data:"))]
     assert foreign == []

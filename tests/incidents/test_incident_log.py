@@ -77,11 +77,13 @@ def test_areas_changed_and_a_generic_receipt_appear_in_the_log(ctx: Any, demo: A
     audit.record(ctx, "create", "dispatch_receipts", "1", "receipt",
                  {"dispatch_id": dispatch_id, "received": 10})
     audit.record(ctx, "update", "dispatches", order, "moved on", {"status": "dispatched"})
+    audit.record(ctx, "update", "dispatches", order, "moved back", {"status": "returned"})
     ctx.commit()
     texts = [e.text for e in log.incident_log(ctx, code, "en")]
     assert any(t.startswith("Affected areas changed") for t in texts)
     assert f"Receipt recorded for {order}" in texts
-    assert f"Order {order}: dispatched" in texts  # a status the code does not know yet
+    assert f"Order {order}: Dispatched, in transit" in texts
+    assert f"Order {order}: returned" in texts  # a status the code does not know yet
 
 
 def test_a_burst_of_deliveries_by_one_person_collapses_into_one_entry(ctx: Any,

@@ -317,7 +317,7 @@ def _committed(session: Session, incident: Incident) -> dict[tuple[int, str], in
         .join(Dispatch, Dispatch.id == PlanShipment.dispatch_id)
         .join(Item, Item.id == PlanShipment.item_id)
         .where(Dispatch.incident_id == incident.id,
-               Dispatch.status.in_([DispatchStatus.RESERVED, DispatchStatus.DELIVERED]))
+               Dispatch.status != DispatchStatus.CANCELLED)
         .group_by(PlanShipment.area_id, Item.code))
     return {(a, i): int(q) for a, i, q in rows}
 
