@@ -225,13 +225,28 @@ def _receipts(session: Session, incident: Incident, lang: str, orders: dict[str,
         AuditEntry.entity == "dispatch_receipts", AuditEntry.action == "create",
         AuditEntry.at >= incident.created_at).order_by(AuditEntry.at, AuditEntry.id))
     steps = []
+    differing = []
     for at, who, after in rows:
         order = _order_named(after or {}, orders)
-        if order:
+        if order and (after or {}).get("differs"):
+            differing.append(_differing(at, who, order, after))
+        elif order:
             steps.append((at, who, "receipt", order))
-    return _collapsed("receipt", steps, lambda _s, n, order: (
+    return differing + _collapsed("receipt", steps, lambda _s, n, order: (
         _("Receipt recorded for %(order)s", order=order) if n == 1
         else _("Receipts recorded for %(n)s orders", n=n)))
+
+
+def _differing(at: datetime, who: str, order: str, after: dict[str, Any]) -> Entry:
+    """A receipt that counted other than was sent: its own line, the units short, why, and
+    each item's sent and received."""
+    lines = [ln for ln in after.get("lines") or [] if ln.get("sent") != ln.get("received")]
+    short = sum(int(ln.get("sent", 0)) - int(ln.get("received", 0)) for ln in lines)
+    return Entry(at, who, "receipt", _(
+        "Receipt recorded for %(order)s: %(n)s units fewer than sent (%(why)s)", order=order,
+        n=short, why=after.get("reason", "")), order,
+        [_("%(item)s: %(sent)s sent, %(received)s received", item=ln.get("item", ""),
+           sent=ln.get("sent"), received=ln.get("received")) for ln in lines])
 
 
 def _order_named(data: dict[str, Any], orders: dict[str, str]) -> str | None:
