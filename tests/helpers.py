@@ -215,3 +215,22 @@ def count(app: Any, model: Any, *where: Any) -> int:
 
 def is_problem(resp: Any, *statuses: int) -> bool:
     return resp.status_code in statuses and resp.mimetype == PROBLEM
+
+
+def two_test_depots(ctx: Any, grids: tuple[str, str] = ("S01-C01-G01", "S02-C01-G01"),
+                    item: str = "TESTWATER") -> Any:
+    """The small demo plus an item only two test depots hold (TA in the first grid, TB in the
+    second), at 10 units per person per day."""
+    from app.areas.models import Area
+    from app.core import crud
+    from app.stock.catalogue import DEPOT, ITEM, NORM
+
+    crud.create(ctx, ITEM, {"code": item, "name_zh": "测试水", "name_en": "Test water",
+                            "category": "water_food", "unit_zh": "升", "unit_en": "L"})
+    crud.create(ctx, NORM, {"item": item, "quantity": 10, "source": "test norm",
+                            "status": "unverified"})
+    for code, grid in zip(("TA", "TB"), grids, strict=True):
+        area = ctx.scalar(select(Area).where(Area.code == grid))
+        crud.create(ctx, DEPOT, {"code": code, "name_zh": code, "area": grid,
+                                 "lat": area.lat, "lon": area.lon})
+    return ctx

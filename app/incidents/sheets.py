@@ -15,6 +15,7 @@ from app.core.errors import NotFound
 from app.core.i18n import _, lang
 from app.incidents.enums import OPEN_STATUSES
 from app.incidents.models import Dispatch, Incident, PlanLoad, PlanLoadLine, PlanShipment
+from app.incidents.views import vehicle_fields
 from app.stock.models import Depot, Vehicle
 
 Line = dict[str, Any]
@@ -76,10 +77,7 @@ def _sheet(load: PlanLoad | None, depot: Depot, stops: list[dict[str, Any]]) -> 
                           if key in picks else ln["quantity"]}
     return {"number": load.number if load else None, "depot": depot.code,
             "depot_name": depot.name(lang()), "depot_address": depot.address,
-            "vehicle": vehicle.code if vehicle else None,
-            "plate": vehicle.plate if vehicle else None,
-            "kind": vehicle.kind.label(lang()) if vehicle else None,
-            "driver": f"{vehicle.driver_name} {vehicle.driver_phone}".strip() if vehicle else "",
+            **vehicle_fields(vehicle),
             "weight_kg": load.weight_kg if load else None,
             "volume_m3": load.volume_m3 if load else None,
             "stops": sorted(stops, key=lambda s: (s["km"], s["code"])),

@@ -23,6 +23,7 @@ from app.incidents.models import (
     PlanShipment,
 )
 from app.incidents.receipts import receipt_dict
+from app.stock.models import Vehicle
 
 
 def _name(obj: Any) -> str:
@@ -236,13 +237,17 @@ def plan_dict(session: Session, plan: AllocationPlan, explain: bool = True) -> d
     }
 
 
-def load_dict(load: PlanLoad) -> dict[str, Any]:
-    vehicle = load.vehicle
-    return {"depot": load.depot.code, "number": load.number,
-            "vehicle": vehicle.code if vehicle else None,
+def vehicle_fields(vehicle: Vehicle | None) -> dict[str, Any]:
+    """Who and what carries a load (None: no vehicle of the depot), for orders and sheets."""
+    return {"vehicle": vehicle.code if vehicle else None,
             "plate": vehicle.plate if vehicle else None,
             "kind": vehicle.kind.label(lang()) if vehicle else None,
-            "driver": f"{vehicle.driver_name} {vehicle.driver_phone}".strip() if vehicle else "",
+            "driver": f"{vehicle.driver_name} {vehicle.driver_phone}".strip() if vehicle else ""}
+
+
+def load_dict(load: PlanLoad) -> dict[str, Any]:
+    vehicle = load.vehicle
+    return {"depot": load.depot.code, "number": load.number, **vehicle_fields(vehicle),
             "payload_kg": vehicle.payload_kg if vehicle else None,
             "volume_cap_m3": vehicle.volume_m3 if vehicle else None,
             "weight_kg": load.weight_kg, "volume_m3": load.volume_m3,

@@ -11,7 +11,6 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts.services import principal_of
-from app.core import crud
 from app.core.actor import reset_actor, set_actor
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.incidents import dispatches, receipt_views, receipts, summary
@@ -19,7 +18,6 @@ from app.incidents import services as incidents
 from app.incidents.allocation import services as allocation
 from app.incidents.services import AreaInput
 from app.models import (
-    Area,
     AuditEntry,
     Dispatch,
     DispatchReceipt,
@@ -29,8 +27,8 @@ from app.models import (
     User,
 )
 from app.stock import services as stock
-from app.stock.catalogue import DEPOT, ITEM, NORM
 from app.stock.enums import LedgerKind
+from tests.helpers import two_test_depots
 
 GRID_A, GRID_B = "S01-C01-G01", "S02-C01-G01"  # the demo staff's community; another street
 TEST_ITEM = "TESTWATER"
@@ -39,15 +37,7 @@ TEST_ITEM = "TESTWATER"
 @pytest.fixture
 def world(ctx: Any, demo: Any) -> Any:
     """The small demo plus an item only two test depots hold (TA in GRID_A, TB in GRID_B)."""
-    crud.create(ctx, ITEM, {"code": TEST_ITEM, "name_zh": "测试水", "name_en": "Test water",
-                            "category": "water_food", "unit_zh": "升", "unit_en": "L"})
-    crud.create(ctx, NORM, {"item": TEST_ITEM, "quantity": 10, "source": "test norm",
-                            "status": "unverified"})
-    for code, grid in (("TA", GRID_A), ("TB", GRID_B)):
-        area = ctx.scalar(select(Area).where(Area.code == grid))
-        crud.create(ctx, DEPOT, {"code": code, "name_zh": code, "area": grid,
-                                 "lat": area.lat, "lon": area.lon})
-    return ctx
+    return two_test_depots(ctx, (GRID_A, GRID_B), TEST_ITEM)
 
 
 def receive(ctx: Any, depot: str, qty: int, lot: str) -> None:

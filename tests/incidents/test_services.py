@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.core import crud
 from app.core.clock import district_today
 from app.core.errors import Conflict, ValidationFailed
 from app.incidents import dispatches
@@ -16,10 +15,10 @@ from app.incidents.allocation import services as allocation
 from app.incidents.enums import MobilisationStatus
 from app.incidents.services import AreaInput
 from app.incidents.views import plan_dict
-from app.models import Area, Depot, Incident, LedgerEntry, StockLot
+from app.models import Depot, Incident, LedgerEntry, StockLot
 from app.stock import services as stock
-from app.stock.catalogue import DEPOT, ITEM, NORM
 from app.stock.enums import LedgerKind
+from tests.helpers import two_test_depots
 
 GRID_A, GRID_B = "S01-C01-G01", "S02-C01-G01"
 TEST_ITEM = "TESTWATER"
@@ -27,16 +26,8 @@ TEST_ITEM = "TESTWATER"
 
 @pytest.fixture
 def world(ctx: Any, demo: Any) -> Any:
-    """The small demo plus an item only two test depots hold: 10 units/person/day."""
-    crud.create(ctx, ITEM, {"code": TEST_ITEM, "name_zh": "测试水", "name_en": "Test water",
-                               "category": "water_food", "unit_zh": "升", "unit_en": "L"})
-    crud.create(ctx, NORM, {"item": TEST_ITEM, "quantity": 10, "source": "test norm",
-                               "status": "unverified"})
-    for code, grid in (("TA", GRID_A), ("TB", GRID_B)):
-        area = ctx.scalar(select(Area).where(Area.code == grid))
-        crud.create(ctx, DEPOT, {"code": code, "name_zh": code, "area": grid,
-                                    "lat": area.lat, "lon": area.lon})
-    return ctx
+    """The small demo plus an item only two test depots hold (TA in GRID_A, TB in GRID_B)."""
+    return two_test_depots(ctx, (GRID_A, GRID_B), TEST_ITEM)
 
 
 def receive(ctx: Any, depot: str, qty: int, lot: str, expiry: date | None = None) -> None:
