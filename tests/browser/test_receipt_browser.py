@@ -70,7 +70,7 @@ def test_staff_confirm_a_receipt_on_a_phone_with_a_difference(app: Any,
     shot(desk, "incident-receipt-differences-zh")
     desk.goto(desk.base + "/lang/en")
     desk.goto(desk.base + f"/incidents/{code}")
-    assert "1 receipts differ from what was sent" in desk.locator(".receipts-differ").inner_text()
+    assert "1 receipt differs from what was sent" in desk.locator(".receipts-differ").inner_text()
     shot(desk, "incident-receipt-differences-en")
 
 

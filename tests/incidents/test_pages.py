@@ -66,7 +66,7 @@ def test_bad_input_is_shown_beside_the_areas_and_nothing_is_created(client: Any,
         resp = declare_form(client, title="保留的标题", **over)
         html = resp.get_data(as_text=True)
         assert resp.status_code == 422, over
-        picker = html[html.index('id="areas"'):html.index("</fieldset>")]
+        picker = html[html.index('id="area-picker"'):html.index("</fieldset>")]
         assert "has-error" in html and message in picker.split("</legend>")[1][:600], over
         assert 'value="保留的标题"' in html  # what was typed is kept
     assert "INC-" not in client.get("/incidents").get_data(as_text=True)
@@ -310,3 +310,14 @@ def test_delivering_an_order_asks_first_with_what_it_issues(client: Any, demo: A
     for form in re.findall(r'<form method="post" action="/dispatches/[^/]+/deliver"[^>]*>',
                            orders):
         assert "data-confirm=" in form and "批次" in form, form
+
+
+def test_the_declare_page_names_each_element_once(client: Any, demo: Any) -> None:
+    """The area picker and the typed-areas box had one id between them: a label or a test
+    aimed at one reached the other."""
+    import re
+
+    sign_in(client, "coordinator")
+    html = client.get("/incidents/new").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert ids and sorted({i for i in ids if ids.count(i) > 1}) == []
