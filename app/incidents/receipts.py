@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.core.access import require_writer
 from app.core.db import unit_of_work, utcnow
 from app.core.errors import ValidationFailed
-from app.core.i18n import _
+from app.core.i18n import _, lang
 from app.core.lookup import actor, ensure_in_scope
 from app.incidents import dispatches, notices
 from app.incidents.enums import DispatchStatus
@@ -39,8 +39,10 @@ def counted(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
     return received
 
 
-def _lines(sent: dict[str, int], received: dict[str, int]) -> list[dict[str, Any]]:
-    """Sent against received per item; an item not given arrived in full."""
+def _lines(sent: dict[str, int], received: dict[str, int],
+           names: dict[str, str]) -> list[dict[str, Any]]:
+    """Sent against received per item (errors name the item as people know it); an item not
+    given arrived in full."""
     unknown = sorted(set(received) - set(sent))
     if unknown:
         raise ValidationFailed(_("The order carries no %(items)s.", items=", ".join(unknown)),
@@ -50,11 +52,12 @@ def _lines(sent: dict[str, int], received: dict[str, int]) -> list[dict[str, Any
         got = received.get(item, n)
         if isinstance(got, bool) or not isinstance(got, int) or got < 0:
             raise ValidationFailed(_("Received units of %(item)s must be a whole number, 0 "
-                                     "or more.", item=item), field="lines")
+                                     "or more.", item=names.get(item, item)), field="lines")
         if got > n:
             raise ValidationFailed(_("%(n)s units of %(item)s were received, but only %(sent)s "
                                      "were sent: count again, or record the extra as a stock "
-                                     "receipt.", n=got, item=item, sent=n), field="lines")
+                                     "receipt.", n=got, item=names.get(item, item), sent=n),
+                                   field="lines")
         out.append({"item": item, "sent": n, "received": got})
     return out
 
@@ -66,7 +69,8 @@ def receive(session: Session, code: str, received: dict[str, int],
     with unit_of_work(session):
         order = dispatches.load(session, code)
         ensure_in_scope(order.area, "dispatch")  # the receiving side, not the depot's
-        lines = _lines(sent_by_item(order), received)
+        names = {s.item.code: s.item.name(lang()) for s in order.shipments}
+        lines = _lines(sent_by_item(order), received, names)
         differs = any(ln["sent"] != ln["received"] for ln in lines)
         reason = reason.strip()
         if differs and not reason:

@@ -233,3 +233,11 @@ def test_the_summary_counts_what_was_received_where_a_receipt_counted_less(world
     summary.count_received(rows, differences)
     water = next(r for r in rows if r.code == TEST_ITEM)
     assert (water.confirmed, water.delivered) == (300, 250)
+
+
+def test_a_count_above_what_was_sent_names_the_item_as_people_know_it(world: Any) -> None:
+    """A walk-through saw "2975 units of DIAPER-INFANT were received": the item's code."""
+    order = confirmed(world)
+    with pytest.raises(ValidationFailed) as refused:
+        receipts.receive(world, order, {TEST_ITEM: 301}, "miscount")
+    assert "Test water" in refused.value.detail and TEST_ITEM not in refused.value.detail
