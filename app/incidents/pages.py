@@ -37,7 +37,16 @@ from app.resources.enums import Speciality, TeamKind
 from app.resources.levels import district_of
 from app.stock.models import Depot, Item
 from app.web import locale
-from app.web.common import list_args, may, my_prefix, page, require, submit, url_args
+from app.web.common import (
+    list_args,
+    may,
+    my_prefix,
+    page,
+    partial,
+    require,
+    submit,
+    url_args,
+)
 from app.web.forms import attach, choices
 
 bp = Blueprint("incidents_web", __name__, template_folder="templates")
@@ -266,10 +275,28 @@ def _said(done: workflows.Outcome) -> None:
 
 
 @bp.post("/incidents/<code>/tasks/<int:task_id>")
-def tick(code: str, task_id: int) -> Response:
+def tick(code: str, task_id: int) -> Response | tuple[str, int]:
+    """Tick or untick a task; htmx gets the checklist back alone, with the message in it."""
     done = request.form.get("done") == "1"
-    return _act("incidents", lambda: incident_svc.tick_task(db.session(), code, task_id, done),
-                _("Checklist updated."), _back(code, "checklist"))
+
+    def run() -> None:
+        incident_svc.tick_task(db.session(), code, task_id, done)
+
+    if not partial():
+        return _act("incidents", run, _("Checklist updated."), _back(code, "checklist"))
+    require("incidents")
+    status = 200
+    try:
+        run()
+    except (ValidationFailed, Conflict) as exc:
+        flash(exc.detail, "error")
+        status = exc.status
+    else:
+        flash(_("Checklist updated."), "ok")
+    found = incident_svc.load(db.session(), code)
+    return render_template("incidents/_checklist.html", incident=found, alone=True,
+                           info=incident_dict(found), writable=may("incidents")
+                           and found.status is IncidentStatus.ACTIVE), status
 
 
 @bp.post("/incidents/<code>/plans")

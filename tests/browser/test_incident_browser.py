@@ -130,3 +130,15 @@ def test_confirmed_orders_say_where_who_signs_and_on_which_vehicle(open_page: An
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
     shot(phone, "phone-orders-en")
+
+
+def test_a_checklist_tick_updates_the_checklist_in_place(open_page: Any) -> None:
+    page = open_page("coordinator")
+    declare_two_grids(page)
+    page.evaluate("window.stayed = true")  # gone if the page reloads
+    page.locator("#checklist button.primary").first.click()
+    page.locator("#checklist .flash.ok").wait_for()
+    assert page.evaluate("window.stayed === true")
+    assert page.locator("#checklist li.done").count() == 1
+    box = page.locator("#checklist .flash.ok").bounding_box()
+    assert box is not None and 0 <= box["y"] < 900  # the result stays in view

@@ -321,3 +321,21 @@ def test_the_declare_page_names_each_element_once(client: Any, demo: Any) -> Non
     html = client.get("/incidents/new").get_data(as_text=True)
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert ids and sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
+def test_ticking_a_task_with_htmx_answers_the_checklist_alone_with_its_message(
+        client: Any, demo: Any) -> None:
+    """The issue saw every action re-render the whole page and jump past its own message."""
+    sign_in(client, "coordinator")
+    code = declare(client, level="4")
+    html = page_of(client, code)
+    task = re.search(rf'action="/incidents/{code}/tasks/(\d+)"', html).group(1)
+    resp = client.post(f"/incidents/{code}/tasks/{task}", data={"done": "1"},
+                       headers={"HX-Request": "true", "X-CSRFToken": csrf_token(html)})
+    part = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert part.count('id="checklist"') == 1 and "<html" not in part and 'id="summary"' not in part
+    assert 'class="flash ok"' in part and 'class="done"' in part
+    resp = client.post(f"/incidents/{code}/tasks/999999", data={"done": "1"},
+                       headers={"HX-Request": "true", "X-CSRFToken": csrf_token(html)})
+    assert resp.status_code in (404, 409, 422)
