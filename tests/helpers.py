@@ -234,3 +234,16 @@ def two_test_depots(ctx: Any, grids: tuple[str, str] = ("S01-C01-G01", "S02-C01-
         crud.create(ctx, DEPOT, {"code": code, "name_zh": code, "area": grid,
                                  "lat": area.lat, "lon": area.lon})
     return ctx
+
+
+@contextmanager
+def acting(ctx: Any, username: str) -> Iterator[None]:
+    """Run the block as that demo user (their role and area), inside a test's session."""
+    from app.accounts.models import User
+    from app.accounts.services import principal_of
+
+    token = set_actor(principal_of(ctx.scalar(select(User).where(User.username == username))))
+    try:
+        yield
+    finally:
+        reset_actor(token)

@@ -129,15 +129,18 @@ def closing(session: Session, code: str) -> dict[str, Any]:
     return {**moves.as_dict(), "teams": teams, "incident": code}
 
 
-def confirming(session: Session, plan: AllocationPlan) -> dict[str, Any]:
-    """What confirming a proposed plan reserves and opens (two queries, nothing moves)."""
+def confirming(session: Session, plan: AllocationPlan,
+               orders: int | None = None) -> dict[str, Any]:
+    """What confirming a proposed plan reserves and opens (nothing moves); `orders`, the
+    plan's depot → area routes, when the caller counted them already (summary.drill_counts)."""
     mine = PlanShipment.plan_id == plan.id
     units, items, lots, depots = session.execute(select(
         func.coalesce(func.sum(PlanShipment.quantity), 0),
         func.count(distinct(PlanShipment.item_id)), func.count(distinct(PlanShipment.lot_id)),
         func.count(distinct(PlanShipment.depot_id))).where(mine)).one()
-    pairs = select(PlanShipment.depot_id, PlanShipment.area_id).where(mine).distinct().subquery()
-    orders = session.scalar(select(func.count()).select_from(pairs))
+    if orders is None:
+        pairs = select(PlanShipment.depot_id, PlanShipment.area_id).where(mine).distinct()
+        orders = session.scalar(select(func.count()).select_from(pairs.subquery()))
     vehicles = session.scalar(select(func.count(distinct(PlanLoad.vehicle_id)))
                               .where(PlanLoad.plan_id == plan.id))
     return {"plan": plan.number, "units": int(units), "items": int(items), "lots": int(lots),

@@ -156,9 +156,10 @@ def _page(code: str, part: str = "", **forms: Any) -> dict[str, Any]:
     ctx["community"] = None if part else receipt_views.community_block(
         session, found, principal_of(current_user), current_user.area, may("dispatches"))
     if view is not None and plan is not None:
-        if not part and writable and ctx["newest"] and plan.status is PlanStatus.PROPOSED:
-            ctx["confirming"] = board.confirming(session, plan)  # the Confirm button's numbers
         ctx.update(_part_context(session, plan, view, info, part, lang, ctx["differences"]))
+        if not part and writable and ctx["newest"] and plan.status is PlanStatus.PROPOSED:
+            # the Confirm button's numbers; an order per route the summary counted already
+            ctx["confirming"] = board.confirming(session, plan, ctx["counts"]["routes"])
     ctx["forms"] = {**_forms(found, levels, view), **forms}
     return ctx
 
@@ -172,9 +173,10 @@ def _part_context(session: Any, plan: Any, view: dict[str, Any], info: dict[str,
         for row in rows:
             row.why = explain_item(row.shortfall, row.unit, row.in_reach, row.reserve,
                                    plan.incident.max_distance_km)
-        cover = summary.coverage_by_code(session, plan)
-        return {"summary_items": rows, "summary_areas": summary.area_rows(session, plan),
-                "item_names": {r.code: r.name for r in rows}, "cover": cover,
+        worst = summary.worst_by_area(session, plan)  # the communities and the chips
+        return {"summary_items": rows, "summary_areas": summary.area_rows(session, plan, worst),
+                "item_names": {r.code: r.name for r in rows},
+                "cover": summary.coverage_by_code(session, worst),
                 "counts": summary.drill_counts(session, plan),
                 "map_svg": plan_map.map_of(session, plan, plan.incident, lang)}
     if part == "needs":

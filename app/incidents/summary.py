@@ -130,9 +130,10 @@ def worst_by_area(session: Session, plan: AllocationPlan) -> dict[int, tuple[flo
     return worst
 
 
-def coverage_by_code(session: Session, plan: AllocationPlan) -> dict[str, float]:
-    """Each affected area's worst-covered item, by area code (the areas table's chips)."""
-    worst = worst_by_area(session, plan)
+def coverage_by_code(session: Session, worst: dict[int, tuple[float, str, int]]
+                     ) -> dict[str, float]:
+    """Each affected area's worst-covered item (from `worst_by_area`), by area code (the areas
+    table's chips)."""
     codes = dict(session.execute(select(Area.id, Area.code).where(Area.id.in_(worst))).all())
     return {codes[area_id]: cov for area_id, (cov, _item, _n) in worst.items()}
 
@@ -152,14 +153,16 @@ def drill_counts(session: Session, plan: AllocationPlan) -> dict[str, int]:
             "lots": int(lots or 0), "distribution": lists}
 
 
-def area_rows(session: Session, plan: AllocationPlan) -> list[AreaRow]:
+def area_rows(session: Session, plan: AllocationPlan,
+              worst: dict[int, tuple[float, str, int]] | None = None) -> list[AreaRow]:
     """One row per affected community (a grid declared on its own is its own row), each with
-    its grids: people from the incident, the worst-covered item from the plan's lines."""
+    its grids: people from the incident, the worst-covered item from the plan's lines
+    (`worst_by_area`, read here unless the caller has it)."""
     lg = lang()
     people = {ia_area: (aff, dis, vul) for ia_area, aff, dis, vul in session.execute(
         select(IncidentArea.area_id, IncidentArea.affected, IncidentArea.displaced,
                IncidentArea.vulnerable).where(IncidentArea.incident_id == plan.incident_id))}
-    worst = worst_by_area(session, plan)
+    worst = worst_by_area(session, plan) if worst is None else worst
     areas = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(people)))}
     parents = {a.id: a for a in session.scalars(
         select(Area).where(Area.id.in_({a.unit_id for a in areas.values()})))}

@@ -1,17 +1,11 @@
 """The incident log (ICS 214): every step with who and when, situation reports and their rules."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from app.accounts.models import User
-from app.accounts.services import principal_of
 from app.core import audit
-from app.core.actor import reset_actor, set_actor
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.incidents import dispatches, log, reserves, sitreps, workflows
 from app.incidents import services as incidents
@@ -19,20 +13,12 @@ from app.incidents.allocation import services as allocation
 from app.incidents.log_models import PHOTO_MAX
 from app.incidents.services import AreaInput
 from app.incidents.sitreps import ReportInput
+from tests.helpers import acting
 
 GRID, OTHER = "S01-C01-G01", "S02-C01-G01"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 64
-
-
-@contextmanager
-def acting(ctx: Any, username: str) -> Iterator[None]:
-    token = set_actor(principal_of(ctx.scalar(select(User).where(User.username == username))))
-    try:
-        yield
-    finally:
-        reset_actor(token)
 
 
 def responded(ctx: Any) -> tuple[str, str]:

@@ -3,15 +3,12 @@ stock issued exactly once (on the receipt, or on the depot's dispatch as a setti
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.accounts.services import principal_of
-from app.core.actor import reset_actor, set_actor
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.incidents import dispatches, receipt_views, receipts, summary
 from app.incidents import services as incidents
@@ -24,11 +21,10 @@ from app.models import (
     LedgerEntry,
     Notification,
     StockLot,
-    User,
 )
 from app.stock import services as stock
 from app.stock.enums import LedgerKind
-from tests.helpers import two_test_depots
+from tests.helpers import acting, two_test_depots
 
 GRID_A, GRID_B = "S01-C01-G01", "S02-C01-G01"  # the demo staff's community; another street
 TEST_ITEM = "TESTWATER"
@@ -68,15 +64,6 @@ def lot(ctx: Any, depot: str = "TA") -> StockLot:
 def issues(ctx: Any, order: str) -> int:
     return int(ctx.scalar(select(func.count()).select_from(LedgerEntry).where(
         LedgerEntry.reference == order, LedgerEntry.kind == LedgerKind.ISSUE)) or 0)
-
-
-@contextmanager
-def acting(ctx: Any, username: str) -> Iterator[None]:
-    token = set_actor(principal_of(ctx.scalar(select(User).where(User.username == username))))
-    try:
-        yield
-    finally:
-        reset_actor(token)
 
 
 @pytest.fixture
